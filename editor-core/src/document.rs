@@ -188,6 +188,10 @@ impl Document {
     pub fn with_client_id(client_id: u32) -> Self {
         let mut options = Options::with_client_id(ClientID::new(u64::from(client_id)));
         options.offset_kind = OffsetKind::Utf16;
+        // Deleted content is kept, not garbage-collected: the undo manager keeps what it may
+        // restore anyway, version history needs it, and without GC every replica holding the
+        // same updates encodes to the same bytes (see docs/crdt-structured-values.md).
+        options.skip_gc = true;
         let doc = Doc::with_options(options);
         let design_map = doc.get_or_insert_map(schema::ROOT_DESIGN);
         let layers_map = doc.get_or_insert_map(schema::ROOT_LAYERS);
@@ -296,6 +300,20 @@ impl Document {
     /// The whole state as one update, v2 encoding (smaller; used for snapshots).
     pub fn encode_state_v2(&self) -> Vec<u8> {
         self.doc.transact().encode_state_as_update_v2(&StateVector::default())
+    }
+
+    /// The state in canonical form (v1): re-integrated into a fresh document, then encoded.
+    ///
+    /// Two replicas that hold the same updates hold the same CRDT state, but yrs may keep it in
+    /// differently fragmented blocks (a local undo splits what a remote merge squashes), so
+    /// their plain encodings can differ. The canonical encoding is byte-identical for equal
+    /// states: use it to compare replicas and to fingerprint snapshots.
+    pub fn canonical_state_v1(&self) -> Vec<u8> {
+        let state = self.encode_state_v1();
+        match Self::load(Some(self.client_id()), None, std::slice::from_ref(&state)) {
+            Ok(fresh) => fresh.encode_state_v1(),
+            Err(_) => state,
+        }
     }
 
     /// What a peer with state vector `state_vector_v1` lacks, as a v1 update (sync step 2).

@@ -5,13 +5,13 @@
 //! Root map `design`: `v`, `name`, `format` ({platform, kind, width, height}), `background`
 //! (paint). Root map `layers`: layer id → layer map, one key per property so concurrent edits
 //! of different properties never conflict. Text is a `Y.Text` under `text`; structured values
-//! (paints, strokes, shapes, crops, filters) are single JSON-like values, replaced as a whole.
+//! (format, paints, strokes, shapes, crops, filters) are canonical JSON strings, replaced as a
+//! whole (see `docs/crdt-structured-values.md`).
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use yrs::encoding::serde::{from_any, to_any};
 use yrs::{Any, GetString, Map, MapPrelim, MapRef, Out, ReadTxn, TextPrelim, TransactionMut};
 
 use crate::color::Color;
@@ -68,9 +68,13 @@ pub(crate) mod key {
     pub const STROKE: &str = "stroke";
 }
 
-/// A structured value as a yrs `Any` (maps with camelCase-free serde names, as in design files).
+/// A structured value as its canonical JSON text (the same shape as in design files).
+///
+/// Not a yrs `Any::Map`: those are hash maps, encoded in a different key order by every
+/// process, so replicas holding the same data would not encode to the same bytes. JSON text
+/// written by serde has a fixed field order; Yjs clients read it with `JSON.parse`.
 pub(crate) fn any_of<T: Serialize>(value: &T) -> Any {
-    to_any(value).unwrap_or(Any::Null)
+    serde_json::to_string(value).map(Any::from).unwrap_or(Any::Null)
 }
 
 /// Writes every property of `layer` into a new layer map. `layer.z` must already be set.
@@ -336,8 +340,7 @@ fn read_bool<T: ReadTxn>(txn: &T, map: &MapRef, k: &str) -> bool {
 
 fn read_json<V: DeserializeOwned, T: ReadTxn>(txn: &T, map: &MapRef, k: &str) -> Option<V> {
     match map.get(txn, k) {
-        Some(Out::Any(Any::Null)) | None => None,
-        Some(Out::Any(a)) => from_any(&a).ok(),
+        Some(Out::Any(Any::String(s))) => serde_json::from_str(&s).ok(),
         _ => None,
     }
 }
