@@ -86,6 +86,7 @@ pub struct DesignPatch {
 /// One user action. [`crate::Document::apply`] runs each as one transaction, undone as one step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
+#[expect(clippy::large_enum_variant, reason = "one command per user action; boxing would only burden callers")]
 pub enum Command {
     /// Adds a layer. An empty `z` puts it above its siblings; its parent, if any, must be a group.
     AddLayer {

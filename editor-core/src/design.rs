@@ -679,10 +679,10 @@ impl Design {
         let parents: HashMap<&LayerId, &LayerId> =
             self.layers.iter().filter_map(|l| l.parent.as_ref().map(|p| (&l.id, p))).collect();
         for layer in &self.layers {
-            if let Some(parent) = &layer.parent {
-                if kinds.get(parent) != Some(&true) {
-                    return Err(ValidationError::BadParent { id: layer.id.to_string(), parent: parent.to_string() });
-                }
+            if let Some(parent) = &layer.parent
+                && kinds.get(parent) != Some(&true)
+            {
+                return Err(ValidationError::BadParent { id: layer.id.to_string(), parent: parent.to_string() });
             }
             let mut seen = HashSet::new();
             let mut at = &layer.id;

@@ -118,12 +118,14 @@ pub struct Override {
 /// Which of this user's unacknowledged edits a merge overrode, for the UI to show.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MergeReport {
+    /// Whether the merge changed the document at all (false for duplicates and echoes).
+    pub changed: bool,
     /// Overridden edits, in the order the merge met them.
     pub overrides: Vec<Override>,
 }
 
 impl MergeReport {
-    /// Whether nothing was overridden.
+    /// Whether no local edit was overridden.
     pub fn is_empty(&self) -> bool {
         self.overrides.is_empty()
     }
@@ -139,6 +141,8 @@ struct Shared {
     touched: HashSet<Touched>,
     /// Overrides found while applying remote updates.
     overrides: Vec<Override>,
+    /// Whether a remote update changed anything since it was last asked.
+    remote_changed: bool,
 }
 
 fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
@@ -219,7 +223,9 @@ impl Document {
         let shared = Arc::clone(&self.shared);
         // Subscribing only fails while a transaction is open; none is at construction.
         let _ = self.doc.observe_update_v1(OBSERVER, move |txn, event| {
-            if !is_origin(txn, ORIGIN_REMOTE) && !is_origin(txn, ORIGIN_LOAD) {
+            if is_origin(txn, ORIGIN_REMOTE) {
+                lock(&shared).remote_changed = true;
+            } else if !is_origin(txn, ORIGIN_LOAD) {
                 lock(&shared).captured.push(event.update.clone());
             }
         });
@@ -330,12 +336,15 @@ impl Document {
 
     /// Merges a peer's update (v1). Edits of this user that the merge overrode are reported.
     pub fn apply_remote_update(&mut self, update_v1: &[u8]) -> Result<MergeReport, DocumentError> {
+        lock(&self.shared).remote_changed = false;
         let update = Update::decode_v1(update_v1).map_err(|e| malformed("update", e))?;
         {
             let mut txn = self.doc.transact_mut_with(ORIGIN_REMOTE);
             txn.apply_update(update).map_err(|e| malformed("update", e))?;
         }
-        Ok(MergeReport { overrides: std::mem::take(&mut lock(&self.shared).overrides) })
+        let mut shared = lock(&self.shared);
+        let changed = std::mem::take(&mut shared.remote_changed);
+        Ok(MergeReport { changed, overrides: std::mem::take(&mut shared.overrides) })
     }
 
     /// Forgets which properties this user edited: call when the server has acknowledged every
@@ -462,16 +471,16 @@ fn track_changes(shared: &Mutex<Shared>, txn: &TransactionMut, events: &yrs::typ
                 for (prop, change) in e.keys(txn) {
                     let touched = (layer.clone(), prop.to_string());
                     if remote {
-                        if let EntryChange::Updated(old, new) = change {
-                            if shared.touched.contains(&touched) {
-                                shared.overrides.push(Override {
-                                    layer: layer.as_deref().and_then(|l| LayerId::parse(l).ok()),
-                                    property: prop.to_string(),
-                                    local: out_json(old),
-                                    remote: out_json(new),
-                                    kind: OverrideKind::ValueReplaced,
-                                });
-                            }
+                        if let EntryChange::Updated(old, new) = change
+                            && shared.touched.contains(&touched)
+                        {
+                            shared.overrides.push(Override {
+                                layer: layer.as_deref().and_then(|l| LayerId::parse(l).ok()),
+                                property: prop.to_string(),
+                                local: out_json(old),
+                                remote: out_json(new),
+                                kind: OverrideKind::ValueReplaced,
+                            });
                         }
                     } else {
                         shared.touched.insert(touched);

@@ -41,4 +41,4 @@ pub use document::{CommandError, Document, DocumentError, LocalChange, MergeRepo
 pub use error::ValidationError;
 pub use format::{Format, FormatPreset, Rect, SafeZone};
 pub use ids::{AssetId, LayerId};
-// pub use sync_client::{ConnectionState, SyncClient, SyncError, SyncEvent};
+pub use sync_client::{ConnectionState, Peer, SyncClient, SyncError, SyncEvent};

@@ -137,7 +137,7 @@ pub(crate) fn read_design<T: ReadTxn>(txn: &T, design_map: &MapRef, layers: &Map
     let name = read_string(txn, design_map, key::NAME, limits::MAX_NAME_CHARS);
     let format = read_format(txn, design_map);
     let background = read_json::<Paint, _>(txn, design_map, key::BACKGROUND)
-        .filter(|p| valid_paint(p))
+        .filter(valid_paint)
         .unwrap_or(Paint::Solid { color: Color::WHITE });
     let mut list: Vec<Layer> = layers
         .iter(txn)
