@@ -62,8 +62,12 @@ fn benches(c: &mut Criterion) {
     });
 
     let doc = Document::from_design(&big).unwrap();
-    group.bench_function("encode a 1,000-layer document (v2 snapshot)", |b| b.iter(|| black_box(doc.encode_state_v2().len())));
-    group.bench_function("encode a 1,000-layer document (v1 update)", |b| b.iter(|| black_box(doc.encode_state_v1().len())));
+    group.bench_function("encode a 1,000-layer document (v2 snapshot)", |b| {
+        b.iter(|| black_box(doc.encode_state_v2().len()))
+    });
+    group.bench_function("encode a 1,000-layer document (v1 update)", |b| {
+        b.iter(|| black_box(doc.encode_state_v1().len()))
+    });
     let v2 = doc.encode_state_v2();
     group.bench_function("decode a 1,000-layer v2 snapshot + typed read", |b| {
         b.iter(|| black_box(Document::load(None, Some(&v2), &[]).unwrap().design().layers.len()))

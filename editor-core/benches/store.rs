@@ -36,9 +36,7 @@ fn populated_store(dir: &tempfile::TempDir) -> SqliteStore {
         let change = doc.apply(Command::AddLayer { layer: layer(i) }).unwrap();
         let seq = store.append_update(DOC, &change.update, true).unwrap();
         if i + 1 == LAYERS - LOGGED {
-            store
-                .compact(DOC, &doc.encode_state_v2(), &doc.state_vector_v1(), seq)
-                .unwrap();
+            store.compact(DOC, &doc.encode_state_v2(), &doc.state_vector_v1(), seq).unwrap();
         }
     }
     let stored = store.load_document(DOC).unwrap().unwrap();
@@ -50,9 +48,7 @@ fn open_design(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let store = populated_store(&dir);
     let mut group = c.benchmark_group("store_open_1000_layers");
-    group
-        .sample_size(20)
-        .measurement_time(Duration::from_secs(4));
+    group.sample_size(20).measurement_time(Duration::from_secs(4));
     group.bench_function("load_document+Document::load+design", |b| {
         b.iter(|| {
             let doc = open_document(&store, DOC, None).unwrap().unwrap();
@@ -73,27 +69,13 @@ fn append(c: &mut Criterion) {
     let mut doc = Document::new();
     doc.apply(Command::AddLayer { layer: layer(0) }).unwrap();
     // The most common edit: dragging a layer.
-    let patch = LayerPatch {
-        x: Some(42.0),
-        ..LayerPatch::default()
-    };
-    let update = doc
-        .apply(Command::SetLayer {
-            id: layer(0).id,
-            patch,
-        })
-        .unwrap()
-        .update;
+    let patch = LayerPatch { x: Some(42.0), ..LayerPatch::default() };
+    let update = doc.apply(Command::SetLayer { id: layer(0).id, patch }).unwrap().update;
     let mut group = c.benchmark_group("store_append");
-    group
-        .sample_size(30)
-        .measurement_time(Duration::from_secs(3));
-    group.bench_function(
-        format!("append_update move ({} B), outbox, fsync", update.len()),
-        |b| {
-            b.iter(|| black_box(store.append_update("bench-append", &update, true).unwrap()));
-        },
-    );
+    group.sample_size(30).measurement_time(Duration::from_secs(3));
+    group.bench_function(format!("append_update move ({} B), outbox, fsync", update.len()), |b| {
+        b.iter(|| black_box(store.append_update("bench-append", &update, true).unwrap()));
+    });
     group.finish();
 }
 

@@ -56,9 +56,7 @@ impl Color {
         };
         let bytes = hex.as_bytes();
         let short = |i: usize| -> Result<u8, ValidationError> { Ok(digit(bytes[i])? * 17) };
-        let long = |i: usize| -> Result<u8, ValidationError> {
-            Ok(digit(bytes[i])? * 16 + digit(bytes[i + 1])?)
-        };
+        let long = |i: usize| -> Result<u8, ValidationError> { Ok(digit(bytes[i])? * 16 + digit(bytes[i + 1])?) };
         match bytes.len() {
             3 => Ok(Self::rgb(short(0)?, short(1)?, short(2)?)),
             4 => Ok(Self::rgba(short(0)?, short(1)?, short(2)?, short(3)?)),

@@ -214,7 +214,10 @@ impl Role {
 
     /// Whether the role is a piece of copy (text the generator writes).
     pub fn is_copy(self) -> bool {
-        matches!(self, Role::Headline | Role::Subline | Role::Body | Role::Cta | Role::BrandName | Role::Offer | Role::Date)
+        matches!(
+            self,
+            Role::Headline | Role::Subline | Role::Body | Role::Cta | Role::BrandName | Role::Offer | Role::Date
+        )
     }
 }
 
@@ -603,7 +606,12 @@ impl Layer {
                 if t.font_family.is_empty() {
                     return Err(ValidationError::Invalid(format!("{} must not be empty", field("font family"))));
                 }
-                check_len(&field("font family"), t.font_family.chars().count(), limits::MAX_FAMILY_CHARS, "characters")?;
+                check_len(
+                    &field("font family"),
+                    t.font_family.chars().count(),
+                    limits::MAX_FAMILY_CHARS,
+                    "characters",
+                )?;
                 check_range(&field("font weight"), f64::from(t.font_weight), 1.0, 1000.0)?;
                 check_range(&field("font size"), t.font_size, 0.5, limits::MAX_FONT_SIZE)?;
                 check_range(&field("line height"), t.line_height, 0.1, 10.0)?;
@@ -619,7 +627,8 @@ impl Layer {
                     }
                 }
                 let f = img.filters;
-                for (name, v) in [("brightness", f.brightness), ("contrast", f.contrast), ("saturation", f.saturation)] {
+                for (name, v) in [("brightness", f.brightness), ("contrast", f.contrast), ("saturation", f.saturation)]
+                {
                     check_range(&field(name), v, -1.0, 1.0)?;
                 }
                 check_range(&field("blur"), f.blur, 0.0, 100.0)?;
@@ -735,7 +744,8 @@ impl Design {
         for layer in self.layers.iter_mut().filter(|l| l.z.is_empty()) {
             let entry = last.entry(layer.parent.clone()).or_default();
             let above = if entry.is_empty() { None } else { Some(entry.as_str()) };
-            let key = fractional_index::key_between(above, None).unwrap_or_else(|_| fractional_index::FIRST_KEY.to_owned());
+            let key =
+                fractional_index::key_between(above, None).unwrap_or_else(|_| fractional_index::FIRST_KEY.to_owned());
             layer.z = key.clone();
             *entry = key;
         }

@@ -21,6 +21,7 @@ use crate::error::ValidationError;
 use crate::format::Format;
 use crate::fractional_index;
 use crate::ids::LayerId;
+use crate::protocol;
 use crate::schema::{self, any_of, key};
 
 const ORIGIN_LOCAL: &str = "creativeflow/local";
@@ -257,7 +258,14 @@ impl Document {
     }
 
     /// Restores a document from a stored snapshot (v2) and the updates (v1) logged after it.
-    pub fn load(client_id: Option<u32>, snapshot_v2: Option<&[u8]>, updates_v1: &[Vec<u8>]) -> Result<Self, DocumentError> {
+    ///
+    /// Updates are checked like frames from the network; the snapshot is trusted as our own
+    /// store's output (v2 has no scanner yet), so never pass a snapshot from a peer here.
+    pub fn load(
+        client_id: Option<u32>,
+        snapshot_v2: Option<&[u8]>,
+        updates_v1: &[Vec<u8>],
+    ) -> Result<Self, DocumentError> {
         let document = Self::with_client_id(client_id.unwrap_or_else(random_client_id));
         {
             let mut txn = document.doc.transact_mut_with(ORIGIN_LOAD);
@@ -266,7 +274,7 @@ impl Document {
                 txn.apply_update(update).map_err(|e| malformed("snapshot", e))?;
             }
             for bytes in updates_v1 {
-                let update = Update::decode_v1(bytes).map_err(|e| malformed("update", e))?;
+                let update = protocol::decode_update_v1(bytes).map_err(|e| malformed("update", e))?;
                 txn.apply_update(update).map_err(|e| malformed("update", e))?;
             }
         }
@@ -324,7 +332,7 @@ impl Document {
 
     /// What a peer with state vector `state_vector_v1` lacks, as a v1 update (sync step 2).
     pub fn diff_v1(&self, state_vector_v1: &[u8]) -> Result<Vec<u8>, DocumentError> {
-        let sv = StateVector::decode_v1(state_vector_v1).map_err(|e| malformed("state vector", e))?;
+        let sv = protocol::decode_state_vector_v1(state_vector_v1).map_err(|e| malformed("state vector", e))?;
         Ok(self.doc.transact().encode_diff_v1(&sv))
     }
 
@@ -337,7 +345,7 @@ impl Document {
     /// Merges a peer's update (v1). Edits of this user that the merge overrode are reported.
     pub fn apply_remote_update(&mut self, update_v1: &[u8]) -> Result<MergeReport, DocumentError> {
         lock(&self.shared).remote_changed = false;
-        let update = Update::decode_v1(update_v1).map_err(|e| malformed("update", e))?;
+        let update = protocol::decode_update_v1(update_v1).map_err(|e| malformed("update", e))?;
         {
             let mut txn = self.doc.transact_mut_with(ORIGIN_REMOTE);
             txn.apply_update(update).map_err(|e| malformed("update", e))?;
@@ -563,7 +571,13 @@ impl Ctx<'_, '_> {
     fn check_room(&self, adding: usize) -> Result<(), CommandError> {
         let len = self.layer_count() + adding;
         if len > limits::MAX_LAYERS {
-            return Err(ValidationError::TooLong { field: "design".into(), len, max: limits::MAX_LAYERS, unit: "layers" }.into());
+            return Err(ValidationError::TooLong {
+                field: "design".into(),
+                len,
+                max: limits::MAX_LAYERS,
+                unit: "layers",
+            }
+            .into());
         }
         Ok(())
     }
@@ -677,7 +691,9 @@ impl Ctx<'_, '_> {
         layer.validate()?;
         for (k, value) in writes {
             if k == key::TEXT {
-                if let (Some(Out::YText(text)), LayerContent::Text(t)) = (map.get(&*self.txn, key::TEXT), &layer.content) {
+                if let (Some(Out::YText(text)), LayerContent::Text(t)) =
+                    (map.get(&*self.txn, key::TEXT), &layer.content)
+                {
                     let len = text.len(&*self.txn);
                     text.remove_range(self.txn, 0, len);
                     text.insert(self.txn, 0, &t.text);
@@ -694,7 +710,8 @@ impl Ctx<'_, '_> {
             crate::design::check_len("design name", name.chars().count(), limits::MAX_NAME_CHARS, "characters")?;
         }
         if let Some(background) = &patch.background {
-            let mut probe = Design::new("", Format { platform: "custom".into(), kind: "custom".into(), width: 16, height: 16 });
+            let mut probe =
+                Design::new("", Format { platform: "custom".into(), kind: "custom".into(), width: 16, height: 16 });
             probe.background = background.clone();
             probe.validate()?;
         }
@@ -728,7 +745,12 @@ impl Ctx<'_, '_> {
             return Err(ValidationError::Invalid("grouped layers must share a parent".into()).into());
         }
         let bounds = members.iter().map(|(l, _)| l.bounds()).reduce(|a, b| a.union(&b)).unwrap_or_default();
-        let z = members.iter().map(|(l, _)| l.z.clone()).max().filter(|z| !z.is_empty()).unwrap_or_else(|| self.top_key(parent.as_ref()));
+        let z = members
+            .iter()
+            .map(|(l, _)| l.z.clone())
+            .max()
+            .filter(|z| !z.is_empty())
+            .unwrap_or_else(|| self.top_key(parent.as_ref()));
         let mut group = Layer::group(group_id.clone(), bounds);
         group.parent = parent;
         group.z = z;
@@ -743,19 +765,22 @@ impl Ctx<'_, '_> {
     fn ungroup(&mut self, id: &LayerId) -> Result<(), CommandError> {
         let (group, _) = self.layer(id)?;
         if !group.is_group() {
-            return Err(CommandError::WrongKind { id: id.to_string(), kind: group.content.kind(), property: "ungroup" });
+            return Err(CommandError::WrongKind {
+                id: id.to_string(),
+                kind: group.content.kind(),
+                property: "ungroup",
+            });
         }
         if group.locked {
             return Err(CommandError::Locked { id: id.to_string() });
         }
         let children = self.siblings(Some(id));
-        let above = self
-            .siblings(group.parent.as_ref())
-            .into_iter()
-            .map(|(z, _)| z)
-            .find(|z| z.as_str() > group.z.as_str());
+        let above =
+            self.siblings(group.parent.as_ref()).into_iter().map(|(z, _)| z).find(|z| z.as_str() > group.z.as_str());
         let keys = fractional_index::keys_between(non_empty(&group.z), above.as_deref(), children.len())
-            .or_else(|_| fractional_index::keys_between(Some(&self.top_key(group.parent.as_ref())), None, children.len()))
+            .or_else(|_| {
+                fractional_index::keys_between(Some(&self.top_key(group.parent.as_ref())), None, children.len())
+            })
             .map_err(|e| ValidationError::Invalid(e.to_string()))?;
         let (gcx, gcy) = (group.x + group.w / 2.0, group.y + group.h / 2.0);
         let (sin, cos) = group.rotation.to_radians().sin_cos();
@@ -841,7 +866,12 @@ impl Ctx<'_, '_> {
         }
         let removed = String::from_utf16_lossy(&units[start as usize..end as usize]).chars().count();
         let new_len = content.text.chars().count() - removed + insert.chars().count();
-        crate::design::check_len(&format!("layer {:?} text", id.as_str()), new_len, limits::MAX_TEXT_CHARS, "characters")?;
+        crate::design::check_len(
+            &format!("layer {:?} text", id.as_str()),
+            new_len,
+            limits::MAX_TEXT_CHARS,
+            "characters",
+        )?;
         let Some(Out::YText(text)) = map.get(&*self.txn, key::TEXT) else {
             return Err(CommandError::WrongKind { id: id.to_string(), kind: "text", property: "text" });
         };
@@ -879,7 +909,9 @@ impl Ctx<'_, '_> {
                         map.insert(self.txn, key::FONT_WEIGHT, f64::from(font.weight.clamp(1, 1000)));
                     }
                     let color = match role {
-                        Role::Cta => accent.map(|a| best_contrast(a, &[text_color.unwrap_or(Color::BLACK), Color::WHITE, Color::BLACK])),
+                        Role::Cta => accent.map(|a| {
+                            best_contrast(a, &[text_color.unwrap_or(Color::BLACK), Color::WHITE, Color::BLACK])
+                        }),
                         _ if heading => heading_color,
                         _ => text_color,
                     };
@@ -1142,8 +1174,11 @@ mod tests {
     #[test]
     fn text_edits_use_utf16_offsets() {
         let mut doc = Document::from_design(&sample()).unwrap();
-        doc.apply(Command::SetLayer { id: id("headline"), patch: LayerPatch { text: Some("a😀b".into()), ..Default::default() } })
-            .unwrap();
+        doc.apply(Command::SetLayer {
+            id: id("headline"),
+            patch: LayerPatch { text: Some("a😀b".into()), ..Default::default() },
+        })
+        .unwrap();
         // 😀 is two UTF-16 units: offset 3 is just after it.
         doc.apply(Command::EditText { id: id("headline"), start: 3, delete: 1, insert: "é!".into() }).unwrap();
         let LayerContent::Text(t) = doc.layer(&id("headline")).unwrap().content else { panic!() };
@@ -1165,7 +1200,8 @@ mod tests {
         assert_eq!(d.layers.len(), 3);
         assert_eq!(d.layers[0].id, id("g"));
         assert_eq!(d.layer(&id("g")).unwrap().bounds(), Rect::new(0.0, 0.0, 900.0, 300.0));
-        doc.apply(Command::SetLayer { id: id("g"), patch: LayerPatch { rotation: Some(90.0), ..Default::default() } }).unwrap();
+        doc.apply(Command::SetLayer { id: id("g"), patch: LayerPatch { rotation: Some(90.0), ..Default::default() } })
+            .unwrap();
         doc.apply(Command::Ungroup { id: id("g") }).unwrap();
         let d = doc.design();
         d.validate().unwrap();
@@ -1192,7 +1228,11 @@ mod tests {
             name: "Acme".into(),
             colors: vec![
                 crate::BrandColor { name: "Navy".into(), color: Color::rgb(10, 20, 80), usage: "primary".into() },
-                crate::BrandColor { name: "Cream".into(), color: Color::rgb(250, 245, 230), usage: "background".into() },
+                crate::BrandColor {
+                    name: "Cream".into(),
+                    color: Color::rgb(250, 245, 230),
+                    usage: "background".into(),
+                },
             ],
             fonts: vec![crate::BrandFont { family: "Playfair Display".into(), weight: 700, usage: "heading".into() }],
             logos: vec![],

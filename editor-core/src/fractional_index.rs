@@ -142,7 +142,9 @@ fn midpoint(a: &str, b: Option<&str>) -> Result<String, KeyError> {
         None => 0,
     };
     let digit_b = match bb {
-        Some(bb) => digit_value(*bb.first().ok_or(KeyError::Exhausted)?).ok_or_else(|| KeyError::Invalid(a.to_owned()))?,
+        Some(bb) => {
+            digit_value(*bb.first().ok_or(KeyError::Exhausted)?).ok_or_else(|| KeyError::Invalid(a.to_owned()))?
+        }
         None => DIGITS.len(),
     };
     if digit_b > digit_a + 1 {

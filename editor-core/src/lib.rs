@@ -34,8 +34,8 @@ pub use brand::{BrandColor, BrandFont, BrandKit};
 pub use color::Color;
 pub use command::{Command, DesignPatch, LayerPatch, ZOrder};
 pub use design::{
-    Crop, Design, Filters, Fit, GradientStop, ImageContent, Layer, LayerContent, Paint, Point, Role,
-    Shape, ShapeContent, Stroke, SvgContent, TextAlign, TextContent, limits,
+    Crop, Design, Filters, Fit, GradientStop, ImageContent, Layer, LayerContent, Paint, Point, Role, Shape,
+    ShapeContent, Stroke, SvgContent, TextAlign, TextContent, limits,
 };
 pub use document::{CommandError, Document, DocumentError, LocalChange, MergeReport, Override, OverrideKind};
 pub use error::ValidationError;

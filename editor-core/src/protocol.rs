@@ -118,6 +118,14 @@ pub enum ProtocolError {
     /// A varuint does not fit in 64 bits.
     #[error("variable-length integer does not fit in 64 bits")]
     VarintOverflow,
+    /// A number inside a yrs payload is larger than yrs can hold there.
+    #[error("{what} {value} is out of range")]
+    ValueOutOfRange {
+        /// The field holding the number.
+        what: &'static str,
+        /// The number read.
+        value: u64,
+    },
     /// A varuint ends in a redundant zero byte; lib0 never writes that, so it is rejected to keep
     /// every message a single canonical byte string.
     #[error("variable-length integer has a redundant trailing zero byte")]
@@ -187,10 +195,7 @@ impl Message {
     /// opaque bytes. Use [`decode_checked`] on untrusted input.
     pub fn decode(frame: &[u8]) -> Result<Message, ProtocolError> {
         if frame.len() > MAX_FRAME_LEN {
-            return Err(ProtocolError::FrameTooLarge {
-                len: frame.len(),
-                max: MAX_FRAME_LEN,
-            });
+            return Err(ProtocolError::FrameTooLarge { len: frame.len(), max: MAX_FRAME_LEN });
         }
         let mut r = Reader::new(frame);
         let message = match r.varuint("message type")? {
@@ -208,9 +213,7 @@ impl Message {
                     _ => Message::Update(payload),
                 }
             }
-            MESSAGE_AWARENESS => {
-                Message::Awareness(AwarenessUpdate::decode(r.var_bytes("awareness update")?)?)
-            }
+            MESSAGE_AWARENESS => Message::Awareness(AwarenessUpdate::decode(r.var_bytes("awareness update")?)?),
             MESSAGE_AUTH => match r.varuint("auth message type")? {
                 AUTH_PERMISSION_DENIED => Message::Auth(AuthMessage::PermissionDenied {
                     reason: r.var_string("permission-denied reason")?.to_owned(),
@@ -256,11 +259,7 @@ impl AwarenessUpdate {
             let clock = r.varuint("awareness clock")?;
             let json = r.var_string("awareness state")?;
             let state = parse_awareness_state(client_id, json)?;
-            entries.push(AwarenessEntry {
-                client_id,
-                clock,
-                state,
-            });
+            entries.push(AwarenessEntry { client_id, clock, state });
         }
         r.finish()?;
         Ok(AwarenessUpdate { entries })
@@ -268,13 +267,9 @@ impl AwarenessUpdate {
 }
 
 fn parse_awareness_state(client_id: u64, json: &str) -> Result<Option<String>, ProtocolError> {
-    // serde_json bounds its recursion depth, so deeply nested input is an error, not a crash.
-    serde_json::from_str::<serde::de::IgnoredAny>(json).map_err(|e| {
-        ProtocolError::InvalidJson {
-            client_id,
-            reason: e.to_string(),
-        }
-    })?;
+    // Skipping with `IgnoredAny` walks nested values without recursion, so depth cannot crash it.
+    serde_json::from_str::<serde::de::IgnoredAny>(json)
+        .map_err(|e| ProtocolError::InvalidJson { client_id, reason: e.to_string() })?;
     // y-protocols treats any text that `JSON.parse`s to null as "client left".
     let is_null = json.trim_matches([' ', '\t', '\n', '\r']) == "null";
     Ok((!is_null).then(|| json.to_owned()))
@@ -306,14 +301,27 @@ pub const MAX_ANY_DEPTH: usize = 128;
 
 const MAX_CLIENT_ID: u64 = u32::MAX as u64;
 
-fn check_state_vector(payload: &[u8]) -> Result<(), ProtocolError> {
-    let invalid = |e: ProtocolError| ProtocolError::InvalidStateVector {
-        reason: e.to_string(),
-    };
-    scan_state_vector(payload).map_err(invalid)?;
-    StateVector::decode_v1(payload).map_err(|e| ProtocolError::InvalidStateVector {
-        reason: e.to_string(),
+/// Decodes an untrusted v1 update after the same scan [`decode_checked`] applies, so bytes that
+/// would crash or exhaust yrs are refused first. Every path that merges outside bytes into a
+/// document goes through here.
+pub(crate) fn decode_update_v1(payload: &[u8]) -> Result<Update, ProtocolError> {
+    scan_update(payload).map_err(|e| match e {
+        ProtocolError::InvalidUpdate { .. } => e,
+        other => ProtocolError::InvalidUpdate { reason: other.to_string() },
     })?;
+    Update::decode_v1(payload).map_err(|e| ProtocolError::InvalidUpdate { reason: e.to_string() })
+}
+
+/// Decodes an untrusted v1 state vector after scanning it.
+pub(crate) fn decode_state_vector_v1(payload: &[u8]) -> Result<StateVector, ProtocolError> {
+    scan_state_vector(payload).map_err(|e| ProtocolError::InvalidStateVector { reason: e.to_string() })?;
+    StateVector::decode_v1(payload).map_err(|e| ProtocolError::InvalidStateVector { reason: e.to_string() })
+}
+
+fn check_state_vector(payload: &[u8]) -> Result<(), ProtocolError> {
+    let invalid = |e: ProtocolError| ProtocolError::InvalidStateVector { reason: e.to_string() };
+    scan_state_vector(payload).map_err(invalid)?;
+    StateVector::decode_v1(payload).map_err(|e| ProtocolError::InvalidStateVector { reason: e.to_string() })?;
     Ok(())
 }
 
@@ -331,20 +339,14 @@ fn scan_state_vector(payload: &[u8]) -> Result<(), ProtocolError> {
 fn check_update(payload: &[u8]) -> Result<(), ProtocolError> {
     scan_update(payload).map_err(|e| match e {
         ProtocolError::InvalidUpdate { .. } => e,
-        other => ProtocolError::InvalidUpdate {
-            reason: other.to_string(),
-        },
+        other => ProtocolError::InvalidUpdate { reason: other.to_string() },
     })?;
-    Update::decode_v1(payload).map_err(|e| ProtocolError::InvalidUpdate {
-        reason: e.to_string(),
-    })?;
+    Update::decode_v1(payload).map_err(|e| ProtocolError::InvalidUpdate { reason: e.to_string() })?;
     Ok(())
 }
 
 fn malformed(reason: impl Into<String>) -> ProtocolError {
-    ProtocolError::InvalidUpdate {
-        reason: reason.into(),
-    }
+    ProtocolError::InvalidUpdate { reason: reason.into() }
 }
 
 // Block and content tags of the v1 update encoding (yrs `block.rs`, Yjs `UpdateDecoderV1`).
@@ -378,9 +380,7 @@ fn scan_update(payload: &[u8]) -> Result<(), ProtocolError> {
         let mut clock = r.u32("update clock")?;
         for _ in 0..blocks {
             let len = scan_block(&mut r)?;
-            clock = clock
-                .checked_add(len)
-                .ok_or_else(|| malformed("block clocks overflow u32"))?;
+            clock = clock.checked_add(len).ok_or_else(|| malformed("block clocks overflow u32"))?;
         }
     }
     scan_delete_set(&mut r)?;
@@ -435,8 +435,7 @@ fn scan_content(r: &mut Reader<'_>, content: u8) -> Result<u32, ProtocolError> {
         CONTENT_STRING => {
             let s = r.var_string("string content")?;
             // yrs measures strings in UTF-16 units and drops an empty one.
-            u32::try_from(s.encode_utf16().count())
-                .map_err(|_| malformed("string content too long"))
+            u32::try_from(s.encode_utf16().count()).map_err(|_| malformed("string content too long"))
         }
         CONTENT_EMBED => r.var_string("embed content").map(|_| 1),
         CONTENT_FORMAT => {
@@ -475,9 +474,7 @@ fn scan_content(r: &mut Reader<'_>, content: u8) -> Result<u32, ProtocolError> {
 /// Walks one lib0 `Any` value (yrs `Any::decode`).
 fn scan_any(r: &mut Reader<'_>, depth: usize) -> Result<(), ProtocolError> {
     if depth > MAX_ANY_DEPTH {
-        return Err(malformed(format!(
-            "Any value nested deeper than {MAX_ANY_DEPTH}"
-        )));
+        return Err(malformed(format!("Any value nested deeper than {MAX_ANY_DEPTH}")));
     }
     match r.u8("Any tag")? {
         // undefined, null, false, true
@@ -524,9 +521,7 @@ fn scan_delete_set(r: &mut Reader<'_>) -> Result<(), ProtocolError> {
             let clock = r.u32("deleted clock")?;
             let len = r.u32("deleted length")?;
             // yrs computes `clock + len` unchecked, which panics with overflow checks on.
-            clock
-                .checked_add(len)
-                .ok_or_else(|| malformed("deleted range overflows u32"))?;
+            clock.checked_add(len).ok_or_else(|| malformed("deleted range overflows u32"))?;
         }
     }
     Ok(())
@@ -548,19 +543,13 @@ impl<'a> Reader<'a> {
     }
 
     fn u8(&mut self, what: &'static str) -> Result<u8, ProtocolError> {
-        let (&byte, rest) = self
-            .rest
-            .split_first()
-            .ok_or(ProtocolError::Truncated { what })?;
+        let (&byte, rest) = self.rest.split_first().ok_or(ProtocolError::Truncated { what })?;
         self.rest = rest;
         Ok(byte)
     }
 
     fn fixed(&mut self, len: usize, what: &'static str) -> Result<&'a [u8], ProtocolError> {
-        let (head, rest) = self
-            .rest
-            .split_at_checked(len)
-            .ok_or(ProtocolError::Truncated { what })?;
+        let (head, rest) = self.rest.split_at_checked(len).ok_or(ProtocolError::Truncated { what })?;
         self.rest = rest;
         Ok(head)
     }
@@ -589,26 +578,18 @@ impl<'a> Reader<'a> {
     /// A varuint that must fit in `u32` (yrs reads clocks, lengths and counts as `u32`).
     fn u32(&mut self, what: &'static str) -> Result<u32, ProtocolError> {
         let value = self.varuint(what)?;
-        u32::try_from(value).map_err(|_| malformed(format!("{what} {value} exceeds u32")))
+        u32::try_from(value).map_err(|_| ProtocolError::ValueOutOfRange { what, value })
     }
 
     /// A varuint element count, bounded by the bytes left given each element's minimum size,
     /// so that nobody allocates for elements that are not there.
-    fn count(
-        &mut self,
-        what: &'static str,
-        min_element_len: usize,
-    ) -> Result<usize, ProtocolError> {
+    fn count(&mut self, what: &'static str, min_element_len: usize) -> Result<usize, ProtocolError> {
         let declared = self.varuint(what)?;
         let remaining = self.remaining();
         usize::try_from(declared)
             .ok()
             .filter(|&n| n <= remaining / min_element_len.max(1))
-            .ok_or(ProtocolError::LengthExceedsInput {
-                what,
-                declared,
-                remaining,
-            })
+            .ok_or(ProtocolError::LengthExceedsInput { what, declared, remaining })
     }
 
     fn var_bytes(&mut self, what: &'static str) -> Result<&'a [u8], ProtocolError> {
@@ -617,11 +598,7 @@ impl<'a> Reader<'a> {
         let len = usize::try_from(declared)
             .ok()
             .filter(|&n| n <= remaining)
-            .ok_or(ProtocolError::LengthExceedsInput {
-                what,
-                declared,
-                remaining,
-            })?;
+            .ok_or(ProtocolError::LengthExceedsInput { what, declared, remaining })?;
         self.fixed(len, what)
     }
 
@@ -633,7 +610,7 @@ impl<'a> Reader<'a> {
     fn client_id(&mut self) -> Result<u64, ProtocolError> {
         let id = self.varuint("client id")?;
         if id > MAX_CLIENT_ID {
-            return Err(malformed(format!("client id {id} exceeds u32")));
+            return Err(ProtocolError::ValueOutOfRange { what: "client id", value: id });
         }
         Ok(id)
     }
@@ -657,13 +634,7 @@ impl<'a> Reader<'a> {
     }
 
     fn finish(&self) -> Result<(), ProtocolError> {
-        if self.rest.is_empty() {
-            Ok(())
-        } else {
-            Err(ProtocolError::TrailingBytes {
-                count: self.rest.len(),
-            })
-        }
+        if self.rest.is_empty() { Ok(()) } else { Err(ProtocolError::TrailingBytes { count: self.rest.len() }) }
     }
 }
 
@@ -715,8 +686,7 @@ mod tests {
         layers.insert(
             &mut txn,
             "l1",
-            Any::from_json(r#"{"x":10,"y":2.5,"tags":["a",null,true],"deep":{"k":[1,[2]]}}"#)
-                .unwrap(),
+            Any::from_json(r#"{"x":10,"y":2.5,"tags":["a",null,true],"deep":{"k":[1,[2]]}}"#).unwrap(),
         );
         text.remove_range(&mut txn, 0, 1);
         drop(txn);
@@ -724,9 +694,7 @@ mod tests {
     }
 
     fn sample_update() -> Vec<u8> {
-        sample_doc()
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default())
+        sample_doc().transact().encode_state_as_update_v1(&StateVector::default())
     }
 
     fn sample_state_vector() -> Vec<u8> {
@@ -739,15 +707,9 @@ mod tests {
                 AwarenessEntry {
                     client_id: 42,
                     clock: 3,
-                    state: Some(
-                        r##"{"user":{"name":"Ada","color":"#ff8800"},"cursor":null}"##.into(),
-                    ),
+                    state: Some(r##"{"user":{"name":"Ada","color":"#ff8800"},"cursor":null}"##.into()),
                 },
-                AwarenessEntry {
-                    client_id: (1 << 53) - 1,
-                    clock: u64::MAX,
-                    state: None,
-                },
+                AwarenessEntry { client_id: (1 << 53) - 1, clock: u64::MAX, state: None },
             ],
         }
     }
@@ -760,12 +722,8 @@ mod tests {
             Message::Update(sample_update()),
             Message::Awareness(sample_awareness()),
             Message::Awareness(AwarenessUpdate::default()),
-            Message::Auth(AuthMessage::PermissionDenied {
-                reason: "read-only token ✋".into(),
-            }),
-            Message::Auth(AuthMessage::PermissionDenied {
-                reason: String::new(),
-            }),
+            Message::Auth(AuthMessage::PermissionDenied { reason: "read-only token ✋".into() }),
+            Message::Auth(AuthMessage::PermissionDenied { reason: String::new() }),
             Message::QueryAwareness,
         ]
     }
@@ -793,26 +751,15 @@ mod tests {
     fn sync_step1_of_empty_state_vector_is_known_bytes() {
         let empty = StateVector::default().encode_v1();
         assert_eq!(Message::SyncStep1(empty).encode(), [0, 0, 1, 0]);
-        assert_eq!(
-            decode_checked(&[0, 0, 1, 0]).unwrap(),
-            Message::SyncStep1(vec![0])
-        );
+        assert_eq!(decode_checked(&[0, 0, 1, 0]).unwrap(), Message::SyncStep1(vec![0]));
     }
 
     #[test]
     fn awareness_update_matches_hand_computed_bytes() {
         let update = AwarenessUpdate {
             entries: vec![
-                AwarenessEntry {
-                    client_id: 300,
-                    clock: 2,
-                    state: Some(r#"{"a":1}"#.into()),
-                },
-                AwarenessEntry {
-                    client_id: 7,
-                    clock: 1,
-                    state: None,
-                },
+                AwarenessEntry { client_id: 300, clock: 2, state: Some(r#"{"a":1}"#.into()) },
+                AwarenessEntry { client_id: 7, clock: 1, state: None },
             ],
         };
         let mut expected = vec![1, 19, 2, 0xac, 0x02, 2, 7];
@@ -820,36 +767,25 @@ mod tests {
         expected.extend_from_slice(&[7, 1, 4]);
         expected.extend_from_slice(b"null");
         assert_eq!(Message::Awareness(update.clone()).encode(), expected);
-        assert_eq!(
-            decode_checked(&expected).unwrap(),
-            Message::Awareness(update)
-        );
+        assert_eq!(decode_checked(&expected).unwrap(), Message::Awareness(update));
     }
 
     #[test]
     fn auth_and_query_awareness_are_known_bytes() {
-        let denied = Message::Auth(AuthMessage::PermissionDenied {
-            reason: "no".into(),
-        });
+        let denied = Message::Auth(AuthMessage::PermissionDenied { reason: "no".into() });
         assert_eq!(denied.encode(), [2, 0, 2, b'n', b'o']);
         assert_eq!(Message::QueryAwareness.encode(), [3]);
-        assert_eq!(
-            Message::Update(vec![9; 200]).encode()[..4],
-            [0, 2, 0xc8, 0x01]
-        );
+        assert_eq!(Message::Update(vec![9; 200]).encode()[..4], [0, 2, 0xc8, 0x01]);
     }
 
     #[test]
     fn decoded_update_applies_to_a_yrs_document() {
-        let Message::SyncStep2(payload) = decode_checked(&sync_frame(1, &sample_update())).unwrap()
-        else {
+        let Message::SyncStep2(payload) = decode_checked(&sync_frame(1, &sample_update())).unwrap() else {
             panic!("expected sync step 2");
         };
         let doc = Doc::with_client_id(7);
         let text = doc.get_or_insert_text("title");
-        doc.transact_mut()
-            .apply_update(Update::decode_v1(&payload).unwrap())
-            .unwrap();
+        doc.transact_mut().apply_update(Update::decode_v1(&payload).unwrap()).unwrap();
         assert_eq!(text.get_string(&doc.transact()), "éllo 👋");
     }
 
@@ -867,26 +803,12 @@ mod tests {
         assert_eq!(Reader::new(&max).varuint("t"), Ok(u64::MAX));
         let mut too_big = vec![0xff; 9];
         too_big.push(0x02);
-        assert_eq!(
-            Reader::new(&too_big).varuint("t"),
-            Err(ProtocolError::VarintOverflow)
-        );
+        assert_eq!(Reader::new(&too_big).varuint("t"), Err(ProtocolError::VarintOverflow));
         let mut eleven = vec![0x80; 10];
         eleven.push(0x01);
-        assert_eq!(
-            Reader::new(&eleven).varuint("t"),
-            Err(ProtocolError::VarintOverflow)
-        );
-        assert_eq!(
-            Message::decode(&[0x80, 0x00]),
-            Err(ProtocolError::OverlongVarint)
-        );
-        assert_eq!(
-            Message::decode(&[0x80]),
-            Err(ProtocolError::Truncated {
-                what: "message type"
-            })
-        );
+        assert_eq!(Reader::new(&eleven).varuint("t"), Err(ProtocolError::VarintOverflow));
+        assert_eq!(Message::decode(&[0x80, 0x00]), Err(ProtocolError::OverlongVarint));
+        assert_eq!(Message::decode(&[0x80]), Err(ProtocolError::Truncated { what: "message type" }));
     }
 
     #[test]
@@ -911,10 +833,7 @@ mod tests {
         let state_vector = sample_state_vector();
         for len in 0..state_vector.len() {
             let prefix = state_vector.get(..len).unwrap();
-            assert!(
-                decode_checked(&sync_frame(0, prefix)).is_err(),
-                "state vector cut at {len}"
-            );
+            assert!(decode_checked(&sync_frame(0, prefix)).is_err(), "state vector cut at {len}");
         }
     }
 
@@ -925,11 +844,7 @@ mod tests {
         frame.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]);
         assert_eq!(
             Message::decode(&frame),
-            Err(ProtocolError::LengthExceedsInput {
-                what: "sync payload",
-                declared: 1 << 60,
-                remaining: 0
-            })
+            Err(ProtocolError::LengthExceedsInput { what: "sync payload", declared: 1 << 60, remaining: 0 })
         );
         // Awareness update declaring u64::MAX entries.
         let mut inner = vec![0xff; 9];
@@ -940,84 +855,43 @@ mod tests {
         frame.extend_from_slice(&inner);
         assert!(matches!(
             Message::decode(&frame),
-            Err(ProtocolError::LengthExceedsInput {
-                what: "awareness entry count",
-                ..
-            })
+            Err(ProtocolError::LengthExceedsInput { what: "awareness entry count", .. })
         ));
         // Auth reason longer than the frame.
         assert!(matches!(
             Message::decode(&[2, 0, 5, b'x']),
-            Err(ProtocolError::LengthExceedsInput {
-                declared: 5,
-                remaining: 1,
-                ..
-            })
+            Err(ProtocolError::LengthExceedsInput { declared: 5, remaining: 1, .. })
         ));
     }
 
     #[test]
     fn trailing_bytes_are_rejected() {
-        assert_eq!(
-            Message::decode(&[3, 0]),
-            Err(ProtocolError::TrailingBytes { count: 1 })
-        );
+        assert_eq!(Message::decode(&[3, 0]), Err(ProtocolError::TrailingBytes { count: 1 }));
         let mut frame = Message::Update(sample_update()).encode();
         frame.extend_from_slice(&[1, 2]);
-        assert_eq!(
-            Message::decode(&frame),
-            Err(ProtocolError::TrailingBytes { count: 2 })
-        );
+        assert_eq!(Message::decode(&frame), Err(ProtocolError::TrailingBytes { count: 2 }));
         // Inside the awareness payload, and inside a yrs payload.
-        assert_eq!(
-            Message::decode(&[1, 2, 0, 0]),
-            Err(ProtocolError::TrailingBytes { count: 1 })
-        );
+        assert_eq!(Message::decode(&[1, 2, 0, 0]), Err(ProtocolError::TrailingBytes { count: 1 }));
         let mut update = sample_update();
         update.push(0);
-        assert!(matches!(
-            checked_update(&update),
-            Err(ProtocolError::InvalidUpdate { .. })
-        ));
+        assert!(matches!(checked_update(&update), Err(ProtocolError::InvalidUpdate { .. })));
     }
 
     #[test]
     fn oversized_frames_are_rejected() {
         let frame = Message::Update(vec![0; MAX_FRAME_LEN]).encode();
-        assert_eq!(
-            Message::decode(&frame),
-            Err(ProtocolError::FrameTooLarge {
-                len: frame.len(),
-                max: MAX_FRAME_LEN
-            })
-        );
+        assert_eq!(Message::decode(&frame), Err(ProtocolError::FrameTooLarge { len: frame.len(), max: MAX_FRAME_LEN }));
     }
 
     #[test]
     fn unknown_types_and_bad_strings_are_reported() {
-        assert_eq!(
-            Message::decode(&[4]),
-            Err(ProtocolError::UnknownMessageType(4))
-        );
-        assert_eq!(
-            Message::decode(&[0, 3, 0]),
-            Err(ProtocolError::UnknownSyncType(3))
-        );
-        assert_eq!(
-            Message::decode(&[2, 1, 0]),
-            Err(ProtocolError::UnknownAuthType(1))
-        );
-        assert_eq!(
-            Message::decode(&[]),
-            Err(ProtocolError::Truncated {
-                what: "message type"
-            })
-        );
+        assert_eq!(Message::decode(&[4]), Err(ProtocolError::UnknownMessageType(4)));
+        assert_eq!(Message::decode(&[0, 3, 0]), Err(ProtocolError::UnknownSyncType(3)));
+        assert_eq!(Message::decode(&[2, 1, 0]), Err(ProtocolError::UnknownAuthType(1)));
+        assert_eq!(Message::decode(&[]), Err(ProtocolError::Truncated { what: "message type" }));
         assert_eq!(
             Message::decode(&[2, 0, 1, 0xff]),
-            Err(ProtocolError::InvalidUtf8 {
-                what: "permission-denied reason"
-            })
+            Err(ProtocolError::InvalidUtf8 { what: "permission-denied reason" })
         );
     }
 
@@ -1033,19 +907,13 @@ mod tests {
         };
         assert_eq!(entry(" null\n").unwrap().entries[0].state, None);
         assert_eq!(entry("{}").unwrap().entries[0].state.as_deref(), Some("{}"));
-        assert!(matches!(
-            entry("{"),
-            Err(ProtocolError::InvalidJson { client_id: 9, .. })
-        ));
+        assert!(matches!(entry("{"), Err(ProtocolError::InvalidJson { client_id: 9, .. })));
         assert!(matches!(entry(""), Err(ProtocolError::InvalidJson { .. })));
         // Validation skips over values without recursing, so deep nesting neither crashes nor
         // counts as invalid; unbalanced nesting is still caught.
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(entry(&deep).unwrap().entries[0].state.is_some());
-        assert!(matches!(
-            entry(&deep[1..]),
-            Err(ProtocolError::InvalidJson { .. })
-        ));
+        assert!(matches!(entry(&deep[1..]), Err(ProtocolError::InvalidJson { .. })));
     }
 
     /// An update with one client, one item under root "a" holding `content`.
@@ -1058,12 +926,8 @@ mod tests {
 
     #[test]
     fn decode_checked_rejects_payloads_that_would_crash_or_exhaust_yrs() {
-        let invalid_update = |payload: &[u8]| {
-            matches!(
-                checked_update(payload),
-                Err(ProtocolError::InvalidUpdate { .. })
-            )
-        };
+        let invalid_update =
+            |payload: &[u8]| matches!(checked_update(payload), Err(ProtocolError::InvalidUpdate { .. }));
         // Sanity: the item helper builds an update yrs accepts.
         assert!(checked_update(&update_with_item(8, &[1, 125, 5])).is_ok());
         // Any values nested a million deep would overflow yrs' recursive decoder.
@@ -1079,9 +943,7 @@ mod tests {
         long_int.push(0);
         assert!(invalid_update(&update_with_item(8, &long_int)));
         // A deleted range ending past u32::MAX overflows yrs' `clock + len`.
-        assert!(invalid_update(&[
-            0, 1, 1, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 1
-        ]));
+        assert!(invalid_update(&[0, 1, 1, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 1]));
         // Block clocks summing past u32::MAX.
         let mut clocks = vec![1, 2, 1, 0xfe, 0xff, 0xff, 0xff, 0x0f];
         clocks.extend_from_slice(&[0, 1, 0, 1, 0]);
@@ -1101,30 +963,25 @@ mod tests {
         // Garbage and empty payloads.
         assert!(invalid_update(&[]));
         assert!(invalid_update(&update_with_item(8, &[1, 99])));
-        assert!(matches!(
-            decode_checked(&sync_frame(0, &[])),
-            Err(ProtocolError::InvalidStateVector { .. })
-        ));
+        assert!(matches!(decode_checked(&sync_frame(0, &[])), Err(ProtocolError::InvalidStateVector { .. })));
     }
 
     fn arb_message() -> impl Strategy<Value = Message> {
         let payload = || prop::collection::vec(any::<u8>(), 0..64);
-        let state = prop::option::of(("\\PC{0,12}", any::<i64>(), any::<bool>()).prop_map(
-            |(name, n, b)| serde_json::json!({"name": name, "n": n, "b": b}).to_string(),
-        ));
-        let entry = (any::<u64>(), any::<u64>(), state).prop_map(|(client_id, clock, state)| {
-            AwarenessEntry {
-                client_id,
-                clock,
-                state,
-            }
+        let state = prop::option::of(
+            ("\\PC{0,12}", any::<i64>(), any::<bool>())
+                .prop_map(|(name, n, b)| serde_json::json!({"name": name, "n": n, "b": b}).to_string()),
+        );
+        let entry = (any::<u64>(), any::<u64>(), state).prop_map(|(client_id, clock, state)| AwarenessEntry {
+            client_id,
+            clock,
+            state,
         });
         prop_oneof![
             payload().prop_map(Message::SyncStep1),
             payload().prop_map(Message::SyncStep2),
             payload().prop_map(Message::Update),
-            prop::collection::vec(entry, 0..5)
-                .prop_map(|entries| Message::Awareness(AwarenessUpdate { entries })),
+            prop::collection::vec(entry, 0..5).prop_map(|entries| Message::Awareness(AwarenessUpdate { entries })),
             "\\PC{0,40}".prop_map(|reason| Message::Auth(AuthMessage::PermissionDenied { reason })),
             Just(Message::QueryAwareness),
         ]

@@ -16,8 +16,8 @@ use yrs::{Any, GetString, Map, MapPrelim, MapRef, Out, ReadTxn, TextPrelim, Tran
 
 use crate::color::Color;
 use crate::design::{
-    Crop, Design, Filters, Fit, ImageContent, Layer, LayerContent, Paint, Role, Shape, ShapeContent, Stroke, SvgContent,
-    TextAlign, TextContent, limits,
+    Crop, Design, Filters, Fit, ImageContent, Layer, LayerContent, Paint, Role, Shape, ShapeContent, Stroke,
+    SvgContent, TextAlign, TextContent, limits,
 };
 use crate::format::{Format, MAX_SIDE, MIN_SIDE};
 use crate::fractional_index;
@@ -238,7 +238,8 @@ pub(crate) fn read_layer<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<
         "image" => {
             let asset = read_str(txn, map, key::ASSET).and_then(|a| AssetId::parse(&a).ok())?;
             let crop = read_json::<Crop, _>(txn, map, key::CROP).filter(|c| {
-                [c.x, c.y].iter().all(|v| (0.0..=1.0).contains(v)) && [c.w, c.h].iter().all(|v| (0.0001..=1.0).contains(v))
+                [c.x, c.y].iter().all(|v| (0.0..=1.0).contains(v))
+                    && [c.w, c.h].iter().all(|v| (0.0001..=1.0).contains(v))
             });
             let filters = read_json::<Filters, _>(txn, map, key::FILTERS)
                 .filter(|f| {
@@ -263,7 +264,9 @@ pub(crate) fn read_layer<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<
             });
             LayerContent::Shape(ShapeContent { shape, fill, stroke })
         }
-        "svg" => LayerContent::Svg(SvgContent { asset: read_str(txn, map, key::ASSET).and_then(|a| AssetId::parse(&a).ok())? }),
+        "svg" => LayerContent::Svg(SvgContent {
+            asset: read_str(txn, map, key::ASSET).and_then(|a| AssetId::parse(&a).ok())?,
+        }),
         "group" => LayerContent::Group,
         _ => return None,
     };

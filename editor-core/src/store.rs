@@ -71,13 +71,7 @@ pub trait Store {
     /// `state_v2` must contain every update of the log up to `through_seq`; pass the
     /// [`StoredDocument::last_seq`] the state was built from, so updates appended meanwhile
     /// survive.
-    fn compact(
-        &self,
-        doc: &str,
-        state_v2: &[u8],
-        state_vector_v1: &[u8],
-        through_seq: u64,
-    ) -> Result<(), StoreError>;
+    fn compact(&self, doc: &str, state_v2: &[u8], state_vector_v1: &[u8], through_seq: u64) -> Result<(), StoreError>;
 
     /// Unacknowledged updates, oldest first.
     fn outbox(&self, doc: &str) -> Result<Vec<OutboxEntry>, StoreError>;
@@ -136,9 +130,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self {
-            asset_cap_bytes: DEFAULT_ASSET_CAP_BYTES,
-        }
+        Self { asset_cap_bytes: DEFAULT_ASSET_CAP_BYTES }
     }
 }
 
@@ -157,9 +149,7 @@ pub enum StoreError {
     #[error("the store is corrupt or not a CreativeFlow store: {0}")]
     Corrupt(String),
     /// The store was written by a newer version of CreativeFlow.
-    #[error(
-        "the store has schema version {found}, newer than the supported {supported}: update CreativeFlow"
-    )]
+    #[error("the store has schema version {found}, newer than the supported {supported}: update CreativeFlow")]
     UnsupportedSchema {
         /// Version found in the file.
         found: u32,
@@ -216,20 +206,13 @@ impl From<rusqlite::Error> for StoreError {
 /// Checks a document id the way every [`Store`] must: 1 to [`MAX_DOCUMENT_ID_LEN`] bytes.
 /// Other implementations (the browser's) call it so all stores accept the same ids.
 pub fn check_document_id(doc: &str) -> Result<(), StoreError> {
-    if doc.is_empty() || doc.len() > MAX_DOCUMENT_ID_LEN {
-        Err(StoreError::InvalidDocumentId)
-    } else {
-        Ok(())
-    }
+    if doc.is_empty() || doc.len() > MAX_DOCUMENT_ID_LEN { Err(StoreError::InvalidDocumentId) } else { Ok(()) }
 }
 
 /// Checks that a snapshot or update is within [`MAX_DOCUMENT_BYTES`], as every [`Store`] must.
 pub fn check_document_len(bytes: &[u8]) -> Result<(), StoreError> {
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        Err(StoreError::DocumentTooLarge {
-            len: bytes.len() as u64,
-            max: MAX_DOCUMENT_BYTES as u64,
-        })
+        Err(StoreError::DocumentTooLarge { len: bytes.len() as u64, max: MAX_DOCUMENT_BYTES as u64 })
     } else {
         Ok(())
     }
@@ -255,20 +238,13 @@ pub enum OpenError {
 
 /// Restores a document from `store` (snapshot, then the log); `None` if the store does not know
 /// `doc`. `client_id` is this session's yrs client id (`None`: a random one).
-pub fn open_document(
-    store: &dyn Store,
-    doc: &str,
-    client_id: Option<u32>,
-) -> Result<Option<Document>, OpenError> {
+pub fn open_document(store: &dyn Store, doc: &str, client_id: Option<u32>) -> Result<Option<Document>, OpenError> {
     let Some(stored) = store.load_document(doc)? else {
         return Ok(None);
     };
     Document::load(client_id, stored.snapshot_v2.as_deref(), &stored.updates_v1)
         .map(Some)
-        .map_err(|source| OpenError::Document {
-            doc: doc.to_owned(),
-            source,
-        })
+        .map_err(|source| OpenError::Document { doc: doc.to_owned(), source })
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -284,12 +260,7 @@ mod tests {
     }
 
     fn layer_ids(doc: &Document) -> Vec<String> {
-        let mut ids: Vec<String> = doc
-            .design()
-            .layers
-            .iter()
-            .map(|layer| layer.id.as_str().to_owned())
-            .collect();
+        let mut ids: Vec<String> = doc.design().layers.iter().map(|layer| layer.id.as_str().to_owned()).collect();
         ids.sort();
         ids
     }
@@ -301,20 +272,12 @@ mod tests {
 
         let mut doc = Document::new();
         let seq = store.append_update("design", &add_text(&mut doc, "before")?, true)?;
-        store.compact(
-            "design",
-            &doc.encode_state_v2(),
-            &doc.state_vector_v1(),
-            seq,
-        )?;
+        store.compact("design", &doc.encode_state_v2(), &doc.state_vector_v1(), seq)?;
         store.append_update("design", &add_text(&mut doc, "after")?, true)?;
 
         let restored = open_document(&store, "design", Some(7))?.ok_or("document missing")?;
         assert_eq!(restored.client_id(), 7);
-        assert_eq!(
-            layer_ids(&restored),
-            vec!["after".to_owned(), "before".to_owned()]
-        );
+        assert_eq!(layer_ids(&restored), vec!["after".to_owned(), "before".to_owned()]);
         Ok(())
     }
 

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use thiserror::Error;
 use yrs::updates::decoder::Decode;
-use yrs::{ClientID, StateVector, Update};
+use yrs::{ClientID, StateVector};
 
 use crate::command::Command;
 use crate::document::{CommandError, Document, DocumentError, LocalChange, MergeReport};
@@ -177,7 +177,7 @@ impl SyncClient {
     /// Queues an update under `id` (ids must grow) and sends it if connected.
     pub fn queue(&mut self, id: u64, update: Vec<u8>) {
         let client = self.client();
-        let clock_end = match Update::decode_v1(&update) {
+        let clock_end = match protocol::decode_update_v1(&update) {
             // `Update::state_vector` only counts updates that start at clock 0: read the ranges.
             Ok(u) => u
                 .insertions(true)

@@ -1,6 +1,8 @@
 //! Property tests of the CRDT document: convergence of replicas under any delivery order,
 //! lossless round trips of designs, and per-user undo.
 
+#![expect(clippy::unwrap_used, reason = "test helpers fail loudly on broken fixtures")]
+
 use std::collections::BTreeSet;
 
 use editor_core::{
@@ -46,11 +48,7 @@ fn paint() -> impl Strategy<Value = Paint> {
 }
 
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        "[a-zA-Z0-9 ]{0,24}",
-        "\\PC{0,12}",
-        Just("Émoji 😀👍🏽 مرحبا שלום 日本語".to_owned()),
-    ]
+    prop_oneof!["[a-zA-Z0-9 ]{0,24}", "\\PC{0,12}", Just("Émoji 😀👍🏽 مرحبا שלום 日本語".to_owned()),]
 }
 
 fn asset() -> impl Strategy<Value = editor_core::AssetId> {
@@ -69,11 +67,37 @@ fn shape() -> impl Strategy<Value = Shape> {
 }
 
 fn content() -> impl Strategy<Value = LayerContent> {
-    let text_content = (text(), prop::sample::select(vec!["Inter", "Playfair Display", "Noto Sans"]), 1u16..=1000, any::<bool>(), 1.0..300.0f64, color(), prop::sample::select(TextAlign::ALL.to_vec()), 0.5..3.0f64, -0.5..2.0f64)
+    let text_content = (
+        text(),
+        prop::sample::select(vec!["Inter", "Playfair Display", "Noto Sans"]),
+        1u16..=1000,
+        any::<bool>(),
+        1.0..300.0f64,
+        color(),
+        prop::sample::select(TextAlign::ALL.to_vec()),
+        0.5..3.0f64,
+        -0.5..2.0f64,
+    )
         .prop_map(|(text, family, font_weight, italic, font_size, color, align, line_height, letter_spacing)| {
-            LayerContent::Text(TextContent { text, font_family: family.into(), font_weight, italic, font_size, color, align, line_height, letter_spacing })
+            LayerContent::Text(TextContent {
+                text,
+                font_family: family.into(),
+                font_weight,
+                italic,
+                font_size,
+                color,
+                align,
+                line_height,
+                letter_spacing,
+            })
         });
-    let image = (asset(), proptest::option::of((0.0..0.5f64, 0.0..0.5f64, 0.1..0.5f64, 0.1..0.5f64)), prop::sample::select(Fit::ALL.to_vec()), -1.0..=1.0f64, 0.0..50.0f64)
+    let image = (
+        asset(),
+        proptest::option::of((0.0..0.5f64, 0.0..0.5f64, 0.1..0.5f64, 0.1..0.5f64)),
+        prop::sample::select(Fit::ALL.to_vec()),
+        -1.0..=1.0f64,
+        0.0..50.0f64,
+    )
         .prop_map(|(asset, crop, fit, b, blur)| {
             LayerContent::Image(ImageContent {
                 asset,
@@ -82,9 +106,17 @@ fn content() -> impl Strategy<Value = LayerContent> {
                 filters: Filters { brightness: b, contrast: -b, saturation: b / 2.0, blur },
             })
         });
-    let shape_content = (shape(), proptest::option::of(paint()), proptest::option::of((paint(), 0.0..20.0f64, proptest::collection::vec(0.0..10.0f64, 0..3))))
+    let shape_content = (
+        shape(),
+        proptest::option::of(paint()),
+        proptest::option::of((paint(), 0.0..20.0f64, proptest::collection::vec(0.0..10.0f64, 0..3))),
+    )
         .prop_map(|(shape, fill, stroke)| {
-            LayerContent::Shape(ShapeContent { shape, fill, stroke: stroke.map(|(paint, width, dash)| Stroke { paint, width, dash }) })
+            LayerContent::Shape(ShapeContent {
+                shape,
+                fill,
+                stroke: stroke.map(|(paint, width, dash)| Stroke { paint, width, dash }),
+            })
         });
     prop_oneof![
         3 => text_content,
@@ -109,7 +141,10 @@ fn layer_props() -> impl Strategy<Value = (Rect, f64, f64, bool, bool, String, R
 /// A random valid design: some groups (each may sit in an earlier group), then leaves in any group.
 fn design() -> impl Strategy<Value = Design> {
     let groups = proptest::collection::vec((layer_props(), any::<prop::sample::Index>(), any::<bool>()), 0..4);
-    let leaves = proptest::collection::vec((layer_props(), content(), any::<prop::sample::Index>(), any::<bool>(), any::<bool>()), 0..12);
+    let leaves = proptest::collection::vec(
+        (layer_props(), content(), any::<prop::sample::Index>(), any::<bool>(), any::<bool>()),
+        0..12,
+    );
     (prop::sample::select(FormatPreset::ALL.to_vec()), "[A-Za-z ]{0,20}", paint(), groups, leaves).prop_map(
         |(preset, name, background, groups, leaves)| {
             let mut d = Design::new(&name, preset.format());
@@ -120,7 +155,8 @@ fn design() -> impl Strategy<Value = Design> {
                 n += 1;
                 let (bounds, rotation, opacity, hidden, locked, name, role) = props;
                 let mut l = Layer::new(LayerId::parse(&format!("l{n}")).unwrap(), content, bounds);
-                (l.rotation, l.opacity, l.hidden, l.locked, l.name, l.role) = (rotation, opacity, hidden, locked, name, role);
+                (l.rotation, l.opacity, l.hidden, l.locked, l.name, l.role) =
+                    (rotation, opacity, hidden, locked, name, role);
                 l
             };
             for (props, parent, nested) in groups {
@@ -250,15 +286,19 @@ fn run(doc: &mut Document, op: &Op, replica: usize, counter: &mut u32) -> Vec<u8
         Op::Duplicate(i) => pick(i).map(|id| Command::DuplicateLayers { ids: vec![id], dx: 10.0, dy: 10.0 }),
         Op::Move(i, x, y) => patch(i, LayerPatch::position(*x, *y)),
         Op::Resize(i, w, h) => patch(i, LayerPatch { w: Some(*w), h: Some(*h), ..Default::default() }),
-        Op::Style(i, o, hidden, name) => {
-            patch(i, LayerPatch { opacity: Some(*o), hidden: Some(*hidden), name: Some(name.clone()), ..Default::default() })
-        }
+        Op::Style(i, o, hidden, name) => patch(
+            i,
+            LayerPatch { opacity: Some(*o), hidden: Some(*hidden), name: Some(name.clone()), ..Default::default() },
+        ),
         Op::Recolor(i, c) => {
             if texts.is_empty() {
                 None
             } else {
                 let l = i.get(&texts);
-                Some(Command::SetLayer { id: l.id.clone(), patch: LayerPatch { color: Some(*c), ..Default::default() } })
+                Some(Command::SetLayer {
+                    id: l.id.clone(),
+                    patch: LayerPatch { color: Some(*c), ..Default::default() },
+                })
             }
         }
         Op::Text(i, at, del, s) => {
@@ -280,7 +320,9 @@ fn run(doc: &mut Document, op: &Op, replica: usize, counter: &mut u32) -> Vec<u8
         }
         Op::Lock(i, l) => patch(i, LayerPatch { locked: Some(*l), ..Default::default() }),
         Op::Group(a, b) => match (pick(a), pick(b)) {
-            (Some(a), Some(b)) => Some(Command::Group { ids: if a == b { vec![a] } else { vec![a, b] }, group_id: fresh() }),
+            (Some(a), Some(b)) => {
+                Some(Command::Group { ids: if a == b { vec![a] } else { vec![a, b] }, group_id: fresh() })
+            }
             _ => None,
         },
         Op::Ungroup(g) => (!groups.is_empty()).then(|| Command::Ungroup { id: g.get(&groups).clone() }),
@@ -296,7 +338,9 @@ fn run(doc: &mut Document, op: &Op, replica: usize, counter: &mut u32) -> Vec<u8
             };
             Command::Reorder { id, to }
         }),
-        Op::Background(p) => Some(Command::SetDesign { patch: DesignPatch { background: Some(p.clone()), name: None } }),
+        Op::Background(p) => {
+            Some(Command::SetDesign { patch: DesignPatch { background: Some(p.clone()), name: None } })
+        }
         Op::Rename(n) => Some(Command::SetDesign { patch: DesignPatch { name: Some(n.clone()), background: None } }),
         Op::Brand(a, b) => Some(Command::ApplyBrandKit {
             kit: BrandKit {
@@ -346,8 +390,9 @@ fn replicas_converge_under_any_delivery_order() {
         .run(&strategy, |(n, base, steps, seed)| {
             let origin = Document::from_design(&base).unwrap();
             let state = origin.encode_state_v1();
-            let mut replicas: Vec<Document> =
-                (0..n).map(|i| Document::load(Some(100 + i as u32), None, std::slice::from_ref(&state)).unwrap()).collect();
+            let mut replicas: Vec<Document> = (0..n)
+                .map(|i| Document::load(Some(100 + i as u32), None, std::slice::from_ref(&state)).unwrap())
+                .collect();
             let mut online = vec![true; n];
             let mut log: Vec<(usize, Vec<u8>)> = Vec::new();
             let mut counter = 0;
@@ -429,7 +474,11 @@ fn each_users_undo_reverts_only_their_own_edits() {
         .run(&proptest::collection::vec(edit, 1..30), |edits| {
             let mut base = Design::new("Undo", FormatPreset::InstagramPost.format());
             for i in 0..3 {
-                base.layers.push(Layer::text(LayerId::parse(&format!("t{i}")).unwrap(), "hello", Rect::new(0.0, 0.0, 100.0, 40.0)));
+                base.layers.push(Layer::text(
+                    LayerId::parse(&format!("t{i}")).unwrap(),
+                    "hello",
+                    Rect::new(0.0, 0.0, 100.0, 40.0),
+                ));
             }
             let origin = Document::from_design(&base).unwrap();
             let state = origin.encode_state_v1();
@@ -450,7 +499,14 @@ fn each_users_undo_reverts_only_their_own_edits() {
                     }
                     UserEdit::B(i, o) => {
                         let id = ids[usize::from(*i) % ids.len()].clone();
-                        (false, b.apply(Command::SetLayer { id, patch: LayerPatch { opacity: Some(*o), ..Default::default() } }).unwrap())
+                        (
+                            false,
+                            b.apply(Command::SetLayer {
+                                id,
+                                patch: LayerPatch { opacity: Some(*o), ..Default::default() },
+                            })
+                            .unwrap(),
+                        )
                     }
                     UserEdit::BAdd(r) => {
                         n += 1;
@@ -482,7 +538,8 @@ fn each_users_undo_reverts_only_their_own_edits() {
                 prop_assert_eq!(&now.content, &orig.content);
                 prop_assert_eq!(now.opacity, theirs.opacity);
             }
-            let now_ids: BTreeSet<LayerId> = after.layers.iter().map(|l| l.id.clone()).filter(|id| added.contains(id)).collect();
+            let now_ids: BTreeSet<LayerId> =
+                after.layers.iter().map(|l| l.id.clone()).filter(|id| added.contains(id)).collect();
             prop_assert_eq!(&now_ids, &added, "B's layers survive A's undo");
             // B undoes everything too: back to the base design.
             while b.undo().is_some() {}

@@ -61,9 +61,7 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
-use editor_core::protocol::{
-    AuthMessage, AwarenessEntry, AwarenessUpdate, Message, decode_checked,
-};
+use editor_core::protocol::{AuthMessage, AwarenessEntry, AwarenessUpdate, Message, decode_checked};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Any, ClientID, Doc, GetString, Map, Out, StateVector, Transact, Update};
@@ -86,10 +84,7 @@ const AWARENESS_LARGE_IDS: &str = "011601ffffffffffffff0f8080808010077b2278223a3
 
 fn bytes(hex: &str) -> Vec<u8> {
     assert!(hex.len().is_multiple_of(2), "odd-length hex");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
 }
 
 /// Decodes an npm-made frame with the checked decoder and checks that re-encoding it gives the
@@ -97,27 +92,18 @@ fn bytes(hex: &str) -> Vec<u8> {
 fn decode_vector(hex: &str) -> Message {
     let frame = bytes(hex);
     let message = decode_checked(&frame).unwrap();
-    assert_eq!(
-        message.encode(),
-        frame,
-        "re-encoding changed the bytes of {message:?}"
-    );
+    assert_eq!(message.encode(), frame, "re-encoding changed the bytes of {message:?}");
     message
 }
 
 fn apply(doc: &Doc, update: &[u8]) {
-    doc.transact_mut()
-        .apply_update(Update::decode_v1(update).unwrap())
-        .unwrap();
+    doc.transact_mut().apply_update(Update::decode_v1(update).unwrap()).unwrap();
 }
 
 #[test]
 fn empty_sync_step1_matches_yrs_and_our_encoder() {
     let empty = StateVector::default().encode_v1();
-    assert_eq!(
-        decode_vector(SYNC_STEP1_EMPTY),
-        Message::SyncStep1(empty.clone())
-    );
+    assert_eq!(decode_vector(SYNC_STEP1_EMPTY), Message::SyncStep1(empty.clone()));
     assert_eq!(Message::SyncStep1(empty).encode(), bytes(SYNC_STEP1_EMPTY));
 }
 
@@ -159,24 +145,10 @@ fn awareness_frames_from_y_protocols_round_trip() {
         clock: 1,
         state: Some(r##"{"user":{"name":"Ada","color":"#ff8800"},"cursor":null}"##.to_owned()),
     };
-    let left = AwarenessEntry {
-        client_id: 42,
-        clock: 2,
-        state: None,
-    };
-    let large = AwarenessEntry {
-        client_id: (1 << 53) - 1,
-        clock: 1 << 32,
-        state: Some(r#"{"x":1}"#.to_owned()),
-    };
-    for (hex, entry) in [
-        (AWARENESS_PRESENT, present),
-        (AWARENESS_LEFT, left),
-        (AWARENESS_LARGE_IDS, large),
-    ] {
-        let expected = Message::Awareness(AwarenessUpdate {
-            entries: vec![entry],
-        });
+    let left = AwarenessEntry { client_id: 42, clock: 2, state: None };
+    let large = AwarenessEntry { client_id: (1 << 53) - 1, clock: 1 << 32, state: Some(r#"{"x":1}"#.to_owned()) };
+    for (hex, entry) in [(AWARENESS_PRESENT, present), (AWARENESS_LEFT, left), (AWARENESS_LARGE_IDS, large)] {
+        let expected = Message::Awareness(AwarenessUpdate { entries: vec![entry] });
         assert_eq!(decode_vector(hex), expected);
         assert_eq!(expected.encode(), bytes(hex));
     }
@@ -184,9 +156,7 @@ fn awareness_frames_from_y_protocols_round_trip() {
 
 #[test]
 fn auth_and_query_awareness_frames_match_y_protocols() {
-    let denied = Message::Auth(AuthMessage::PermissionDenied {
-        reason: "read-only token".to_owned(),
-    });
+    let denied = Message::Auth(AuthMessage::PermissionDenied { reason: "read-only token".to_owned() });
     assert_eq!(decode_vector(AUTH_DENIED), denied);
     assert_eq!(denied.encode(), bytes(AUTH_DENIED));
     assert_eq!(decode_vector(QUERY_AWARENESS), Message::QueryAwareness);

@@ -44,11 +44,8 @@ fn child_writer() -> TestResult {
     };
     report("opened")?;
     for n in start..start + EDITS_PER_ROUND {
-        let layer = Layer::text(
-            LayerId::parse(&format!("edit-{n}"))?,
-            &format!("edit {n}"),
-            Rect::new(0.0, 0.0, 100.0, 50.0),
-        );
+        let layer =
+            Layer::text(LayerId::parse(&format!("edit-{n}"))?, &format!("edit {n}"), Rect::new(0.0, 0.0, 100.0, 50.0));
         let change = doc.apply(Command::AddLayer { layer })?;
         let seq = store.append_update(DOC, &change.update, true)?;
         report(&format!("committed {n}"))?;
@@ -64,10 +61,7 @@ fn child_writer() -> TestResult {
 /// The acceptance test: at least 50 kills, nothing committed is ever lost.
 #[test]
 fn store_keeps_every_committed_edit_across_kills() -> TestResult {
-    let seed = std::env::var(SEED_ENV)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x9e37_79b9_7f4a_7c15_u64);
+    let seed = std::env::var(SEED_ENV).ok().and_then(|s| s.parse().ok()).unwrap_or(0x9e37_79b9_7f4a_7c15_u64);
     let mut rng = XorShift(seed | 1);
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("kill.db");
@@ -82,13 +76,7 @@ fn store_keeps_every_committed_edit_across_kills() -> TestResult {
     for round in 0..ROUNDS {
         let start = round * EDITS_PER_ROUND;
         let mut child = Process::new(&exe)
-            .args([
-                "--exact",
-                "child_writer",
-                "--nocapture",
-                "--ignored",
-                "--quiet",
-            ])
+            .args(["--exact", "child_writer", "--nocapture", "--ignored", "--quiet"])
             .env(DB_ENV, &path)
             .env(START_ENV, start.to_string())
             .stdin(Stdio::null())
@@ -105,11 +93,7 @@ fn store_keeps_every_committed_edit_across_kills() -> TestResult {
             1 | 2 => ("compacting", 1 + rng.below(2)),
             _ => ("committed", rng.below(25)),
         };
-        let delay = Duration::from_micros(if plan == 0 {
-            rng.below(8_000)
-        } else {
-            rng.below(3_000)
-        });
+        let delay = Duration::from_micros(if plan == 0 { rng.below(8_000) } else { rng.below(3_000) });
         let mut seen = 0;
         while seen < count {
             let line = read_line(&mut lines).unwrap_or_else(|| child_failed(&mut child, &log));
@@ -119,10 +103,7 @@ fn store_keeps_every_committed_edit_across_kills() -> TestResult {
         std::thread::sleep(delay);
         child.kill()?;
         let status = child.wait()?;
-        assert!(
-            !status.success(),
-            "round {round}: the child ended on its own: {status}"
-        );
+        assert!(!status.success(), "round {round}: the child ended on its own: {status}");
         while let Some(line) = read_line(&mut lines) {
             log.push(line);
         }
@@ -150,33 +131,19 @@ fn store_keeps_every_committed_edit_across_kills() -> TestResult {
         tally.compacting,
         tally.editing,
     );
-    assert!(
-        tally.compacting > 0,
-        "no kill landed inside compaction; adjust the plan"
-    );
+    assert!(tally.compacting > 0, "no kill landed inside compaction; adjust the plan");
     Ok(())
 }
 
-fn verify(
-    path: &Path,
-    committed: &BTreeSet<u64>,
-    attempted_below: &[u64],
-    round: u64,
-    seed: u64,
-) -> TestResult {
+fn verify(path: &Path, committed: &BTreeSet<u64>, attempted_below: &[u64], round: u64, seed: u64) -> TestResult {
     let context = format!("round {round} (seed {seed})");
     {
         // A plain connection, first to touch the file after the kill: it replays the WAL.
         let conn = rusqlite::Connection::open(path)?;
-        let check: Vec<String> = conn
-            .prepare("PRAGMA integrity_check")?
-            .query_map([], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
+        let check: Vec<String> =
+            conn.prepare("PRAGMA integrity_check")?.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
         assert_eq!(check, vec!["ok".to_owned()], "{context}: integrity_check");
-        let fk_violations = conn
-            .prepare("PRAGMA foreign_key_check")?
-            .query_map([], |_| Ok(()))?
-            .count();
+        let fk_violations = conn.prepare("PRAGMA foreign_key_check")?.query_map([], |_| Ok(()))?.count();
         assert_eq!(fk_violations, 0, "{context}: foreign_key_check");
     }
 
@@ -185,54 +152,26 @@ fn verify(
         assert!(committed.is_empty(), "{context}: the document is gone");
         return Ok(());
     };
-    let present: BTreeSet<u64> = doc
-        .design()
-        .layers
-        .iter()
-        .map(|layer| edit_number(layer.id.as_str()))
-        .collect();
+    let present: BTreeSet<u64> = doc.design().layers.iter().map(|layer| edit_number(layer.id.as_str())).collect();
     let missing: Vec<_> = committed.difference(&present).collect();
-    assert!(
-        missing.is_empty(),
-        "{context}: committed edits lost: {missing:?}"
-    );
+    assert!(missing.is_empty(), "{context}: committed edits lost: {missing:?}");
     for n in &present {
         let round = usize::try_from(n / EDITS_PER_ROUND)?;
-        assert!(
-            *n < attempted_below[round],
-            "{context}: edit {n} was never written"
-        );
+        assert!(*n < attempted_below[round], "{context}: edit {n} was never written");
     }
 
     // Nothing was acknowledged, so the outbox holds every edit, compactions notwithstanding.
-    let outbox: Vec<Vec<u8>> = store
-        .outbox(DOC)?
-        .into_iter()
-        .map(|entry| entry.update_v1)
-        .collect();
-    assert_eq!(
-        outbox.len(),
-        present.len(),
-        "{context}: one outbox entry per edit"
-    );
+    let outbox: Vec<Vec<u8>> = store.outbox(DOC)?.into_iter().map(|entry| entry.update_v1).collect();
+    assert_eq!(outbox.len(), present.len(), "{context}: one outbox entry per edit");
     let from_outbox = Document::load(None, None, &outbox)?;
-    let resent: BTreeSet<u64> = from_outbox
-        .design()
-        .layers
-        .iter()
-        .map(|layer| edit_number(layer.id.as_str()))
-        .collect();
-    assert_eq!(
-        resent, present,
-        "{context}: the outbox alone rebuilds every edit"
-    );
+    let resent: BTreeSet<u64> =
+        from_outbox.design().layers.iter().map(|layer| edit_number(layer.id.as_str())).collect();
+    assert_eq!(resent, present, "{context}: the outbox alone rebuilds every edit");
     Ok(())
 }
 
 fn edit_number(id: &str) -> u64 {
-    id.strip_prefix("edit-")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected layer {id}"))
+    id.strip_prefix("edit-").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("unexpected layer {id}"))
 }
 
 /// One complete line from the child; a line cut short by the kill does not count.
@@ -264,9 +203,10 @@ struct Tally {
 
 impl Tally {
     fn record(&mut self, log: &[String]) {
-        let last = log.iter().rev().find(|line| {
-            line.starts_with("committed") || line.starts_with("compact") || *line == "opened"
-        });
+        let last = log
+            .iter()
+            .rev()
+            .find(|line| line.starts_with("committed") || line.starts_with("compact") || *line == "opened");
         match last.map(String::as_str) {
             None => self.before_open += 1,
             Some("opened") => self.after_open += 1,

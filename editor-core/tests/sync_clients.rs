@@ -1,5 +1,7 @@
 //! Two Rust sync clients talking y-websocket over an in-memory pipe.
 
+#![expect(clippy::unwrap_used, reason = "test helpers fail loudly on broken fixtures")]
+
 use editor_core::protocol::Message;
 use editor_core::store::{SqliteStore, Store, open_document};
 use editor_core::{
@@ -93,8 +95,10 @@ fn clients_converge_after_both_edited_offline() {
     b.apply(Command::SetLayer { id: id("card"), patch: LayerPatch::position(2.0, 2.0) }).unwrap();
     a.apply(Command::EditText { id: id("title"), start: 0, delete: 0, insert: "A:".into() }).unwrap();
     b.apply(Command::EditText { id: id("title"), start: 5, delete: 0, insert: ":B".into() }).unwrap();
-    a.apply(Command::AddLayer { layer: Layer::rect(id("from_a"), Rect::new(0.0, 0.0, 5.0, 5.0), Color::BLACK) }).unwrap();
-    b.apply(Command::AddLayer { layer: Layer::rect(id("from_b"), Rect::new(0.0, 0.0, 5.0, 5.0), Color::BLACK) }).unwrap();
+    a.apply(Command::AddLayer { layer: Layer::rect(id("from_a"), Rect::new(0.0, 0.0, 5.0, 5.0), Color::BLACK) })
+        .unwrap();
+    b.apply(Command::AddLayer { layer: Layer::rect(id("from_b"), Rect::new(0.0, 0.0, 5.0, 5.0), Color::BLACK) })
+        .unwrap();
     assert!(a.take_outgoing().is_empty(), "nothing is sent while offline");
     assert_eq!(a.outbox_ids().len(), 3);
 

@@ -10,7 +10,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let frame = message.encode();
-    assert_eq!(decode_checked(&frame).as_ref(), Ok(&message), "re-encoded frame decodes differently");
+    assert_eq!(
+        decode_checked(&frame).as_ref(),
+        Ok(&message),
+        "re-encoded frame decodes differently"
+    );
     // The decoder accepts only canonical encodings, so re-encoding reproduces the input, except
     // that an awareness state which is JSON null with whitespace around it is written as `null`.
     if !matches!(message, Message::Awareness(_)) {

@@ -70,7 +70,9 @@ fn ensure_wasm_target() -> Result<()> {
     let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
     match out {
         Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
-        Ok(_) => run("rustup target add wasm32-unknown-unknown", Command::new("rustup").args(["target", "add", WASM_TARGET])),
+        Ok(_) => {
+            run("rustup target add wasm32-unknown-unknown", Command::new("rustup").args(["target", "add", WASM_TARGET]))
+        }
         Err(e) => bail!("rustup is needed to add the {WASM_TARGET} target: {e}"),
     }
 }
@@ -107,7 +109,7 @@ fn test() -> Result<()> {
     if let Some(url) = &redis {
         tests.env("TEST_REDIS_URL", url);
     }
-    run("cargo test --workspace", &mut tests)?;
+    let counts = run_counting_tests("cargo test --workspace", &mut tests)?;
 
     // The fuzz targets live outside the workspace (cargo-fuzz needs nightly to run them);
     // a stable compile check keeps them from rotting.
@@ -130,7 +132,52 @@ fn test() -> Result<()> {
             eprintln!("  - {lane}");
         }
     }
+    // The closing line CI reads: the totals over every test binary and doc-test run.
+    println!("tests: {} passed, {} failed, {} skipped", counts.passed, counts.failed, counts.ignored);
     Ok(())
+}
+
+#[derive(Default)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+/// Runs a `cargo test` command, echoing its output, and adds up its `test result:` lines.
+fn run_counting_tests(step: &str, cmd: &mut Command) -> Result<Counts> {
+    use std::io::{BufRead, BufReader};
+    let started = Instant::now();
+    eprintln!("\n==> {step}");
+    let mut child =
+        cmd.stdout(std::process::Stdio::piped()).spawn().with_context(|| format!("could not start: {cmd:?}"))?;
+    let mut counts = Counts::default();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some(rest) = line.trim().strip_prefix("test result: ") {
+                for part in rest.split([';', '.']) {
+                    let mut words = part.split_whitespace();
+                    if let (Some(n), Some(what)) = (words.next().and_then(|n| n.parse::<u64>().ok()), words.next()) {
+                        match what {
+                            "passed" => counts.passed += n,
+                            "failed" => counts.failed += n,
+                            "ignored" => counts.ignored += n,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let status = child.wait()?;
+    eprintln!("<== {step}: {:.1} s", started.elapsed().as_secs_f64());
+    if !status.success() {
+        println!("tests: {} passed, {} failed, {} skipped", counts.passed, counts.failed, counts.ignored);
+        bail!("step failed: {step} ({status})");
+    }
+    Ok(counts)
 }
 
 fn bench(args: &[String]) -> Result<()> {

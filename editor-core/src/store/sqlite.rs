@@ -16,10 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::{
-    OutboxEntry, Store, StoreError, StoreOptions, StoredDocument, check_document_id,
-    check_document_len,
-};
+use super::{OutboxEntry, Store, StoreError, StoreOptions, StoredDocument, check_document_id, check_document_len};
 use crate::AssetId;
 
 /// `application_id` of a CreativeFlow store file ("CFst").
@@ -125,10 +122,7 @@ impl SqliteStore {
             evict_to(&tx, options.asset_cap_bytes)?;
             tx.commit()?;
         }
-        Ok(Self {
-            conn: Mutex::new(conn),
-            asset_cap_bytes: options.asset_cap_bytes,
-        })
+        Ok(Self { conn: Mutex::new(conn), asset_cap_bytes: options.asset_cap_bytes })
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
@@ -141,8 +135,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
     let application_id: i32 = tx.pragma_query_value(None, "application_id", |row| row.get(0))?;
     let is_empty = {
-        let objects: i64 =
-            tx.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))?;
+        let objects: i64 = tx.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))?;
         objects == 0
     };
     let fresh = version == 0 && application_id == 0 && is_empty;
@@ -151,13 +144,10 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             "the file is a SQLite database of another application (application_id {application_id:#x})"
         )));
     }
-    let version = u32::try_from(version)
-        .map_err(|_| StoreError::Corrupt(format!("invalid schema version {version}")))?;
+    let version =
+        u32::try_from(version).map_err(|_| StoreError::Corrupt(format!("invalid schema version {version}")))?;
     if version > SCHEMA_VERSION {
-        return Err(StoreError::UnsupportedSchema {
-            found: version,
-            supported: SCHEMA_VERSION,
-        });
+        return Err(StoreError::UnsupportedSchema { found: version, supported: SCHEMA_VERSION });
     }
     if version == SCHEMA_VERSION {
         return Ok(());
@@ -177,11 +167,8 @@ fn evict_to(tx: &Transaction<'_>, cap: u64) -> Result<(), StoreError> {
     let mut oldest = tx.prepare_cached("SELECT id, size FROM assets ORDER BY last_used LIMIT 1")?;
     let mut delete = tx.prepare_cached("DELETE FROM assets WHERE id = ?1")?;
     while total > cap {
-        let Some((id, size)) = oldest
-            .query_row([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-            })
-            .optional()?
+        let Some((id, size)) =
+            oldest.query_row([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))).optional()?
         else {
             return Err(StoreError::Corrupt("asset sizes do not add up".into()));
         };
@@ -192,17 +179,14 @@ fn evict_to(tx: &Transaction<'_>, cap: u64) -> Result<(), StoreError> {
 }
 
 fn total_asset_bytes(conn: &Connection) -> Result<u64, StoreError> {
-    let total: i64 = conn
-        .prepare_cached("SELECT COALESCE(SUM(size), 0) FROM assets")?
-        .query_row([], |row| row.get(0))?;
+    let total: i64 =
+        conn.prepare_cached("SELECT COALESCE(SUM(size), 0) FROM assets")?.query_row([], |row| row.get(0))?;
     to_u64(total, "asset total")
 }
 
 /// The next value of the LRU counter.
 fn next_use(tx: &Transaction<'_>) -> Result<i64, StoreError> {
-    Ok(tx
-        .prepare_cached("SELECT COALESCE(MAX(last_used), 0) + 1 FROM assets")?
-        .query_row([], |row| row.get(0))?)
+    Ok(tx.prepare_cached("SELECT COALESCE(MAX(last_used), 0) + 1 FROM assets")?.query_row([], |row| row.get(0))?)
 }
 
 fn to_u64(value: i64, what: &str) -> Result<u64, StoreError> {
@@ -218,9 +202,7 @@ fn seq_param(seq: u64) -> i64 {
 fn unix_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-        })
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
 }
 
 impl Store for SqliteStore {
@@ -231,15 +213,9 @@ impl Store for SqliteStore {
         // another process compacts in between.
         let tx = conn.transaction()?;
         let header = tx
-            .prepare_cached(
-                "SELECT snapshot_v2, state_vector_v1, last_seq FROM documents WHERE id = ?1",
-            )?
+            .prepare_cached("SELECT snapshot_v2, state_vector_v1, last_seq FROM documents WHERE id = ?1")?
             .query_row([doc], |row| {
-                Ok((
-                    row.get::<_, Option<Vec<u8>>>(0)?,
-                    row.get::<_, Option<Vec<u8>>>(1)?,
-                    row.get::<_, i64>(2)?,
-                ))
+                Ok((row.get::<_, Option<Vec<u8>>>(0)?, row.get::<_, Option<Vec<u8>>>(1)?, row.get::<_, i64>(2)?))
             })
             .optional()?;
         let Some((snapshot_v2, state_vector_v1, last_seq)) = header else {
@@ -268,26 +244,18 @@ impl Store for SqliteStore {
              ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at",
         )?
         .execute(params![doc, unix_millis()])?;
-        tx.prepare_cached("INSERT INTO updates (doc, update_v1) VALUES (?1, ?2)")?
-            .execute(params![doc, update_v1])?;
+        tx.prepare_cached("INSERT INTO updates (doc, update_v1) VALUES (?1, ?2)")?.execute(params![doc, update_v1])?;
         let seq = tx.last_insert_rowid();
         if outbox {
             tx.prepare_cached("INSERT INTO outbox (seq, doc, update_v1) VALUES (?1, ?2, ?3)")?
                 .execute(params![seq, doc, update_v1])?;
         }
-        tx.prepare_cached("UPDATE documents SET last_seq = ?2 WHERE id = ?1")?
-            .execute(params![doc, seq])?;
+        tx.prepare_cached("UPDATE documents SET last_seq = ?2 WHERE id = ?1")?.execute(params![doc, seq])?;
         tx.commit()?;
         to_u64(seq, "sequence number")
     }
 
-    fn compact(
-        &self,
-        doc: &str,
-        state_v2: &[u8],
-        state_vector_v1: &[u8],
-        through_seq: u64,
-    ) -> Result<(), StoreError> {
+    fn compact(&self, doc: &str, state_v2: &[u8], state_vector_v1: &[u8], through_seq: u64) -> Result<(), StoreError> {
         check_document_id(doc)?;
         check_document_len(state_v2)?;
         check_document_len(state_vector_v1)?;
@@ -311,17 +279,10 @@ impl Store for SqliteStore {
         let conn = self.lock()?;
         let rows = conn
             .prepare_cached("SELECT seq, update_v1 FROM outbox WHERE doc = ?1 ORDER BY seq")?
-            .query_map([doc], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
-            })?
+            .query_map([doc], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(seq, update_v1)| {
-                Ok(OutboxEntry {
-                    seq: to_u64(seq, "sequence number")?,
-                    update_v1,
-                })
-            })
+            .map(|(seq, update_v1)| Ok(OutboxEntry { seq: to_u64(seq, "sequence number")?, update_v1 }))
             .collect()
     }
 
@@ -356,9 +317,7 @@ impl Store for SqliteStore {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // The log and outbox go with it (ON DELETE CASCADE).
-        let deleted = tx
-            .prepare_cached("DELETE FROM documents WHERE id = ?1")?
-            .execute([doc])?;
+        let deleted = tx.prepare_cached("DELETE FROM documents WHERE id = ?1")?.execute([doc])?;
         tx.commit()?;
         Ok(deleted > 0)
     }
@@ -366,27 +325,18 @@ impl Store for SqliteStore {
     fn put_asset(&self, bytes: &[u8]) -> Result<AssetId, StoreError> {
         let len = bytes.len() as u64;
         if len > self.asset_cap_bytes {
-            return Err(StoreError::AssetTooLarge {
-                len,
-                max: self.asset_cap_bytes,
-            });
+            return Err(StoreError::AssetTooLarge { len, max: self.asset_cap_bytes });
         }
         let id = AssetId::for_bytes(bytes);
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let used = next_use(&tx)?;
-        let known = tx
-            .prepare_cached("UPDATE assets SET last_used = ?2 WHERE id = ?1")?
-            .execute(params![id.as_str(), used])?;
+        let known =
+            tx.prepare_cached("UPDATE assets SET last_used = ?2 WHERE id = ?1")?.execute(params![id.as_str(), used])?;
         if known == 0 {
-            let size = i64::try_from(len).map_err(|_| StoreError::AssetTooLarge {
-                len,
-                max: self.asset_cap_bytes,
-            })?;
-            tx.prepare_cached(
-                "INSERT INTO assets (id, bytes, size, last_used) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![id.as_str(), bytes, size, used])?;
+            let size = i64::try_from(len).map_err(|_| StoreError::AssetTooLarge { len, max: self.asset_cap_bytes })?;
+            tx.prepare_cached("INSERT INTO assets (id, bytes, size, last_used) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![id.as_str(), bytes, size, used])?;
             // The new asset is the most recently used and fits the cap, so it survives.
             evict_to(&tx, self.asset_cap_bytes)?;
         }
@@ -429,15 +379,11 @@ mod tests {
     }
 
     fn capped(cap: u64) -> Result<SqliteStore, StoreError> {
-        SqliteStore::in_memory_with(StoreOptions {
-            asset_cap_bytes: cap,
-        })
+        SqliteStore::in_memory_with(StoreOptions { asset_cap_bytes: cap })
     }
 
     fn load(store: &SqliteStore, doc: &str) -> Result<StoredDocument, Box<dyn Error>> {
-        store
-            .load_document(doc)?
-            .ok_or_else(|| format!("document {doc:?} is missing").into())
+        store.load_document(doc)?.ok_or_else(|| format!("document {doc:?} is missing").into())
     }
 
     fn outbox_seqs(store: &SqliteStore, doc: &str) -> Result<Vec<u64>, StoreError> {
@@ -467,16 +413,10 @@ mod tests {
         let b1 = store.append_update("b", b"b1", true)?;
         let a2 = store.append_update("a", b"a2", true)?;
         let a3 = store.append_update("a", b"a3", false)?;
-        assert!(
-            a1 < b1 && b1 < a2 && a2 < a3,
-            "seqs are monotonic across documents"
-        );
+        assert!(a1 < b1 && b1 < a2 && a2 < a3, "seqs are monotonic across documents");
 
         let a = load(&store, "a")?;
-        assert_eq!(
-            a.updates_v1,
-            vec![b"a1".to_vec(), b"a2".to_vec(), b"a3".to_vec()]
-        );
+        assert_eq!(a.updates_v1, vec![b"a1".to_vec(), b"a2".to_vec(), b"a3".to_vec()]);
         assert_eq!(a.last_seq, a3);
         assert_eq!(a.snapshot_v2, None);
         assert_eq!(a.state_vector_v1, None);
@@ -492,13 +432,7 @@ mod tests {
         let store = store()?;
         store.append_update("a", b"remote", false)?;
         let local = store.append_update("a", b"local", true)?;
-        assert_eq!(
-            store.outbox("a")?,
-            vec![OutboxEntry {
-                seq: local,
-                update_v1: b"local".to_vec()
-            }]
-        );
+        assert_eq!(store.outbox("a")?, vec![OutboxEntry { seq: local, update_v1: b"local".to_vec() }]);
         Ok(())
     }
 
@@ -522,11 +456,7 @@ mod tests {
         assert!(loaded.updates_v1.is_empty());
         assert_eq!(loaded.last_seq, s3, "last_seq survives an empty log");
 
-        assert_eq!(
-            outbox_seqs(&store, "d")?,
-            vec![s1, s3],
-            "compaction never drops unacknowledged updates"
-        );
+        assert_eq!(outbox_seqs(&store, "d")?, vec![s1, s3], "compaction never drops unacknowledged updates");
         assert_eq!(store.outbox("d")?[0].update_v1, b"u1");
 
         // Seqs keep growing after the log was emptied.
@@ -563,11 +493,7 @@ mod tests {
         assert!(matches!(error, StoreError::Sqlite(_)), "{error:?}");
 
         let loaded = load(&store, "d")?;
-        assert_eq!(
-            loaded.snapshot_v2.as_deref(),
-            Some(&b"old"[..]),
-            "snapshot rolled back"
-        );
+        assert_eq!(loaded.snapshot_v2.as_deref(), Some(&b"old"[..]), "snapshot rolled back");
         assert_eq!(loaded.state_vector_v1.as_deref(), Some(&b"old-sv"[..]));
         assert_eq!(loaded.updates_v1, vec![b"u2".to_vec()]);
 
@@ -586,23 +512,9 @@ mod tests {
         let b1 = store.append_update("b", b"b1", true)?;
 
         assert_eq!(store.acknowledge("a", &[a1, a3, b1, 9_999, u64::MAX])?, 2);
-        assert_eq!(
-            store.outbox("a")?,
-            vec![OutboxEntry {
-                seq: a2,
-                update_v1: b"a2".to_vec()
-            }]
-        );
-        assert_eq!(
-            outbox_seqs(&store, "b")?,
-            vec![b1],
-            "another document's entry is not touched"
-        );
-        assert_eq!(
-            store.acknowledge("a", &[a1])?,
-            0,
-            "acknowledging twice is harmless"
-        );
+        assert_eq!(store.outbox("a")?, vec![OutboxEntry { seq: a2, update_v1: b"a2".to_vec() }]);
+        assert_eq!(outbox_seqs(&store, "b")?, vec![b1], "another document's entry is not touched");
+        assert_eq!(store.acknowledge("a", &[a1])?, 0, "acknowledging twice is harmless");
         // Acknowledging does not touch the log.
         assert_eq!(load(&store, "a")?.updates_v1.len(), 3);
         Ok(())
@@ -705,14 +617,8 @@ mod tests {
         let store = capped(100)?;
         let kept = store.put_asset(&[1; 60])?;
         let error = expect_error(store.put_asset(&[2; 101]))?;
-        assert!(
-            matches!(error, StoreError::AssetTooLarge { len: 101, max: 100 }),
-            "{error:?}"
-        );
-        assert!(
-            store.get_asset(&kept)?.is_some(),
-            "nothing was evicted for it"
-        );
+        assert!(matches!(error, StoreError::AssetTooLarge { len: 101, max: 100 }), "{error:?}");
+        assert!(store.get_asset(&kept)?.is_some(), "nothing was evicted for it");
         store.put_asset(&[3; 100])?; // exactly the cap fits
         assert_eq!(store.get_asset(&kept)?, None);
         Ok(())
@@ -757,12 +663,7 @@ mod tests {
             let store = SqliteStore::open(&path)?;
             (store.put_asset(&[1; 100])?, store.put_asset(&[2; 100])?)
         };
-        let store = SqliteStore::open_with(
-            &path,
-            StoreOptions {
-                asset_cap_bytes: 150,
-            },
-        )?;
+        let store = SqliteStore::open_with(&path, StoreOptions { asset_cap_bytes: 150 })?;
         assert_eq!(store.asset_bytes()?, 100);
         assert_eq!(store.get_asset(&a)?, None);
         assert!(store.get_asset(&b)?.is_some());
@@ -807,10 +708,7 @@ mod tests {
         for (name, bytes) in [
             ("random.db", &garbage[..]),
             ("short.db", &b"hello"[..]),
-            (
-                "text.db",
-                &b"SQLite format 2\0 this is not really a database at all, just text"[..],
-            ),
+            ("text.db", &b"SQLite format 2\0 this is not really a database at all, just text"[..]),
         ] {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes)?;
@@ -832,9 +730,7 @@ mod tests {
         let error = expect_error(SqliteStore::open(&path))?;
         assert!(matches!(error, StoreError::Corrupt(_)), "{error:?}");
         // Its tables are untouched.
-        let tables: i64 =
-            Connection::open(&path)?
-                .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        let tables: i64 = Connection::open(&path)?.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         assert_eq!(tables, 1);
         Ok(())
     }
@@ -846,16 +742,7 @@ mod tests {
         drop(SqliteStore::open(&path)?);
         Connection::open(&path)?.pragma_update(None, "user_version", 99)?;
         let error = expect_error(SqliteStore::open(&path))?;
-        assert!(
-            matches!(
-                error,
-                StoreError::UnsupportedSchema {
-                    found: 99,
-                    supported: SCHEMA_VERSION
-                }
-            ),
-            "{error:?}"
-        );
+        assert!(matches!(error, StoreError::UnsupportedSchema { found: 99, supported: SCHEMA_VERSION }), "{error:?}");
         Ok(())
     }
 
