@@ -240,3 +240,11 @@ fn offline_edits_survive_a_restart_through_the_store() {
     assert_converged(&a, &b);
     assert_eq!(b.document().layer(&id("card")).unwrap().x, 13.0);
 }
+
+#[test]
+fn documents_and_clients_can_move_between_threads() {
+    // Desktop shells keep them in shared state and servers hand them to blocking pools.
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<Document>();
+    assert_send::<SyncClient>();
+}
