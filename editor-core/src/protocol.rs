@@ -373,10 +373,16 @@ fn scan_update(payload: &[u8]) -> Result<(), ProtocolError> {
     let mut r = Reader::new(payload);
     // A client section is at least a block count, a client id and a clock.
     let clients = r.count("update client count", 3)?;
+    let mut seen = std::collections::HashSet::with_capacity(clients.min(1024));
     for _ in 0..clients {
         // A block is at least an info byte and one byte of length or content.
         let blocks = r.count("update block count", 2)?;
-        r.client_id()?;
+        // Yjs and yrs write each client's blocks once, as one run of increasing clocks. yrs 0.28
+        // integrates a second run of the same client over its own skips and panics (or, without
+        // overflow checks, corrupts its block list): refuse it.
+        if !seen.insert(r.client_id()?) {
+            return Err(malformed("a client appears twice in one update"));
+        }
         let mut clock = r.u32("update clock")?;
         for _ in 0..blocks {
             let len = scan_block(&mut r)?;
@@ -391,7 +397,10 @@ fn scan_update(payload: &[u8]) -> Result<(), ProtocolError> {
 fn scan_block(r: &mut Reader<'_>) -> Result<u32, ProtocolError> {
     let info = r.u8("block info")?;
     match info {
-        BLOCK_GC | BLOCK_SKIP => r.u32("block length"),
+        BLOCK_GC | BLOCK_SKIP => match r.u32("block length")? {
+            0 => Err(malformed("empty gc or skip block")),
+            len => Ok(len),
+        },
         _ => {
             let cant_copy_parent_info = info & (HAS_ORIGIN | HAS_RIGHT_ORIGIN) == 0;
             if info & HAS_ORIGIN != 0 {

@@ -248,3 +248,15 @@ fn documents_and_clients_can_move_between_threads() {
     assert_send::<Document>();
     assert_send::<SyncClient>();
 }
+
+#[test]
+fn fuzzer_found_updates_are_refused_not_panicking() {
+    // Found by fuzz/document_update: one client's blocks listed twice, which made yrs 0.28
+    // integrate an item over its own skip and overflow a clock subtraction.
+    let bytes = include_bytes!("data/fuzz-document-update-duplicate-client.bin");
+    let mut doc = base();
+    let before = doc.encode_state_v1();
+    let err = doc.apply_remote_update(bytes).unwrap_err();
+    assert!(err.to_string().contains("client appears twice"), "{err}");
+    assert_eq!(doc.encode_state_v1(), before);
+}
