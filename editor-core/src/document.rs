@@ -162,7 +162,13 @@ pub struct Document {
     layers_map: MapRef,
     undo: UndoManager,
     shared: Arc<Mutex<Shared>>,
+    /// Remote updates held back until the updates they follow arrive (v1 bytes, oldest first).
+    waiting: Vec<Vec<u8>>,
 }
+
+/// Most updates held back for missing predecessors; past this the oldest are dropped (the
+/// sync client's resync request fetches them again).
+const MAX_WAITING: usize = 4096;
 
 impl std::fmt::Debug for Document {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -215,7 +221,7 @@ impl Document {
         undo.expand_scope(&doc, &design_map);
         undo.expand_scope(&doc, &layers_map);
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let document = Self { doc, design_map, layers_map, undo, shared };
+        let document = Self { doc, design_map, layers_map, undo, shared, waiting: Vec::new() };
         document.install_observers();
         document
     }
@@ -266,7 +272,7 @@ impl Document {
         snapshot_v2: Option<&[u8]>,
         updates_v1: &[Vec<u8>],
     ) -> Result<Self, DocumentError> {
-        let document = Self::with_client_id(client_id.unwrap_or_else(random_client_id));
+        let mut document = Self::with_client_id(client_id.unwrap_or_else(random_client_id));
         {
             let mut txn = document.doc.transact_mut_with(ORIGIN_LOAD);
             if let Some(snapshot) = snapshot_v2 {
@@ -275,7 +281,7 @@ impl Document {
             }
             for bytes in updates_v1 {
                 let update = protocol::decode_update_v1(bytes).map_err(|e| malformed("update", e))?;
-                txn.apply_update(update).map_err(|e| malformed("update", e))?;
+                integrate_in_order(&mut txn, &mut document.waiting, update, bytes)?;
             }
         }
         Ok(document)
@@ -338,17 +344,26 @@ impl Document {
 
     /// Whether updates arrived whose predecessors are still missing (ask the peer to resync).
     pub fn has_pending_updates(&self) -> bool {
+        if !self.waiting.is_empty() {
+            return true;
+        }
         let txn = self.doc.transact();
         txn.store().pending_update().is_some() || txn.store().pending_ds().is_some()
     }
 
     /// Merges a peer's update (v1). Edits of this user that the merge overrode are reported.
+    ///
+    /// An update whose predecessors (earlier clocks of one of its clients) have not arrived is
+    /// held back, not integrated, and merged as soon as they do: yrs 0.28 would otherwise fill
+    /// the gap with skip blocks, which peers' later updates can make it corrupt (found by
+    /// fuzzing; see docs/untrusted-updates.md). [`Document::has_pending_updates`] says when
+    /// something is held back, so the sync client asks for a resync.
     pub fn apply_remote_update(&mut self, update_v1: &[u8]) -> Result<MergeReport, DocumentError> {
         lock(&self.shared).remote_changed = false;
         let update = protocol::decode_update_v1(update_v1).map_err(|e| malformed("update", e))?;
         {
             let mut txn = self.doc.transact_mut_with(ORIGIN_REMOTE);
-            txn.apply_update(update).map_err(|e| malformed("update", e))?;
+            integrate_in_order(&mut txn, &mut self.waiting, update, update_v1)?;
         }
         let mut shared = lock(&self.shared);
         let changed = std::mem::take(&mut shared.remote_changed);
@@ -407,6 +422,40 @@ impl Document {
             ctx.run(command)?
         };
         Ok(LocalChange { update: self.take_captured(), created })
+    }
+}
+
+/// Whether the document holds every clock that comes before `update`'s blocks.
+fn follows_state(txn: &TransactionMut, update: &Update) -> bool {
+    let local = txn.state_vector();
+    update.state_vector_lower().iter().all(|(client, clock)| local.get(client) >= *clock)
+}
+
+/// Integrates `update` if nothing before it is missing, else holds it back; then integrates
+/// whatever held-back updates have become ready.
+fn integrate_in_order(
+    txn: &mut TransactionMut,
+    waiting: &mut Vec<Vec<u8>>,
+    update: Update,
+    bytes: &[u8],
+) -> Result<(), DocumentError> {
+    if !follows_state(txn, &update) {
+        if waiting.len() >= MAX_WAITING {
+            waiting.remove(0);
+        }
+        waiting.push(bytes.to_vec());
+        return Ok(());
+    }
+    txn.apply_update(update).map_err(|e| malformed("update", e))?;
+    loop {
+        let ready = waiting
+            .iter()
+            .position(|held| protocol::decode_update_v1(held).map(|u| follows_state(txn, &u)).unwrap_or(true));
+        let Some(i) = ready else { return Ok(()) };
+        let held = waiting.remove(i);
+        if let Ok(update) = protocol::decode_update_v1(&held) {
+            txn.apply_update(update).map_err(|e| malformed("update", e))?;
+        }
     }
 }
 

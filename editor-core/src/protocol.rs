@@ -304,11 +304,20 @@ const MAX_CLIENT_ID: u64 = u32::MAX as u64;
 /// Decodes an untrusted v1 update after the same scan [`decode_checked`] applies, so bytes that
 /// would crash or exhaust yrs are refused first. Every path that merges outside bytes into a
 /// document goes through here.
+///
+/// Documents also refuse updates with skip blocks (gaps inside one client's run): yrs 0.28 fills
+/// such gaps by splitting its own skip blocks and panics (or corrupts its block list) when the
+/// filling block overlaps what it already holds. Our documents hold back out-of-order updates
+/// until their predecessors arrive instead (see `Document::apply_remote_update`), so they never
+/// need gaps; Yjs only writes skips when merging updates that themselves had gaps.
 pub(crate) fn decode_update_v1(payload: &[u8]) -> Result<Update, ProtocolError> {
-    scan_update(payload).map_err(|e| match e {
+    let shape = scan_update(payload).map_err(|e| match e {
         ProtocolError::InvalidUpdate { .. } => e,
         other => ProtocolError::InvalidUpdate { reason: other.to_string() },
     })?;
+    if shape.has_skips {
+        return Err(malformed("update has gaps (skip blocks); send the missing updates instead"));
+    }
     Update::decode_v1(payload).map_err(|e| ProtocolError::InvalidUpdate { reason: e.to_string() })
 }
 
@@ -369,7 +378,18 @@ const TYPE_REF_XML_ELEMENT: u8 = 3;
 /// Walks a v1 update exactly as yrs 0.28 `Update::decode` reads it, so that every count yrs
 /// pre-allocates for is backed by real elements and every recursion and clock sum is bounded.
 /// It validates structure only; yrs still decides whether the update is acceptable.
-fn scan_update(payload: &[u8]) -> Result<(), ProtocolError> {
+/// What the scan learned about an update beyond its validity.
+struct UpdateShape {
+    has_skips: bool,
+}
+
+/// yrs 0.28 does clock arithmetic in `i32` when integrating (`local_clock as i32 - clock as
+/// i32`); clocks beyond this wrap and corrupt the block store. No real client gets near 2^31
+/// operations.
+const MAX_CLOCK: u32 = i32::MAX as u32;
+
+fn scan_update(payload: &[u8]) -> Result<UpdateShape, ProtocolError> {
+    let mut shape = UpdateShape { has_skips: false };
     let mut r = Reader::new(payload);
     // A client section is at least a block count, a client id and a clock.
     let clients = r.count("update client count", 3)?;
@@ -385,12 +405,19 @@ fn scan_update(payload: &[u8]) -> Result<(), ProtocolError> {
         }
         let mut clock = r.u32("update clock")?;
         for _ in 0..blocks {
+            if r.peek() == Some(BLOCK_SKIP) {
+                shape.has_skips = true;
+            }
             let len = scan_block(&mut r)?;
-            clock = clock.checked_add(len).ok_or_else(|| malformed("block clocks overflow u32"))?;
+            clock = clock
+                .checked_add(len)
+                .filter(|c| *c <= MAX_CLOCK)
+                .ok_or_else(|| malformed("block clocks exceed 2^31"))?;
         }
     }
     scan_delete_set(&mut r)?;
-    r.finish()
+    r.finish()?;
+    Ok(shape)
 }
 
 /// Returns the block's length in clock units (0 for an item yrs drops as empty).
@@ -530,7 +557,10 @@ fn scan_delete_set(r: &mut Reader<'_>) -> Result<(), ProtocolError> {
             let clock = r.u32("deleted clock")?;
             let len = r.u32("deleted length")?;
             // yrs computes `clock + len` unchecked, which panics with overflow checks on.
-            clock.checked_add(len).ok_or_else(|| malformed("deleted range overflows u32"))?;
+            clock
+                .checked_add(len)
+                .filter(|c| *c <= MAX_CLOCK)
+                .ok_or_else(|| malformed("deleted range exceeds 2^31"))?;
         }
     }
     Ok(())
@@ -549,6 +579,10 @@ impl<'a> Reader<'a> {
 
     fn remaining(&self) -> usize {
         self.rest.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.rest.first().copied()
     }
 
     fn u8(&mut self, what: &'static str) -> Result<u8, ProtocolError> {

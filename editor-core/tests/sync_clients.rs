@@ -259,4 +259,27 @@ fn fuzzer_found_updates_are_refused_not_panicking() {
     let err = doc.apply_remote_update(bytes).unwrap_err();
     assert!(err.to_string().contains("client appears twice"), "{err}");
     assert_eq!(doc.encode_state_v1(), before);
+    // Also found by it: a GC block at clock 0xdfffffff, which yrs 0.28's i32 clock arithmetic
+    // turned into a failed lookup.
+    let bytes = include_bytes!("data/fuzz-document-update-huge-clock.bin");
+    let err = doc.apply_remote_update(bytes).unwrap_err();
+    assert!(err.to_string().contains("exceed 2^31"), "{err}");
+    assert_eq!(doc.encode_state_v1(), before);
+}
+
+#[test]
+fn updates_that_skip_ahead_wait_for_their_predecessors() {
+    // A peer's second update arrives before its first: it is held back, reported as pending,
+    // and merged once the first arrives — in either order, with duplicates.
+    let mut source = base();
+    let first = source.apply(Command::SetLayer { id: id("card"), patch: LayerPatch::position(1.0, 1.0) }).unwrap();
+    let second = source.apply(Command::EditText { id: id("title"), start: 0, delete: 5, insert: "Hi".into() }).unwrap();
+    let mut doc = Document::load(Some(3), None, &[base().encode_state_v1()]).unwrap();
+    let report = doc.apply_remote_update(&second.update).unwrap();
+    assert!(!report.changed && doc.has_pending_updates());
+    assert_eq!(doc.layer(&id("card")).unwrap().x, 0.0);
+    doc.apply_remote_update(&second.update).unwrap();
+    assert!(doc.apply_remote_update(&first.update).unwrap().changed);
+    assert!(!doc.has_pending_updates());
+    assert_eq!(doc.design(), source.design());
 }
