@@ -162,8 +162,14 @@ pub struct Document {
     layers_map: MapRef,
     undo: UndoManager,
     shared: Arc<Mutex<Shared>>,
-    /// Remote updates held back until the updates they follow arrive (v1 bytes, oldest first).
-    waiting: Vec<Vec<u8>>,
+    /// Remote updates held back until the updates they follow arrive, oldest first.
+    waiting: Vec<Held>,
+}
+
+/// A held-back update: the first clock it needs of each client, and its bytes.
+struct Held {
+    needs: StateVector,
+    update_v1: Vec<u8>,
 }
 
 /// Most updates held back for missing predecessors; past this the oldest are dropped (the
@@ -425,38 +431,36 @@ impl Document {
     }
 }
 
-/// Whether the document holds every clock that comes before `update`'s blocks.
-fn follows_state(txn: &TransactionMut, update: &Update) -> bool {
+/// Whether the document holds every clock that comes before blocks starting at `needs`.
+fn follows_state(txn: &TransactionMut, needs: &StateVector) -> bool {
     let local = txn.state_vector();
-    update.state_vector_lower().iter().all(|(client, clock)| local.get(client) >= *clock)
+    needs.iter().all(|(client, clock)| local.get(client) >= *clock)
 }
 
 /// Integrates `update` if nothing before it is missing, else holds it back; then integrates
 /// whatever held-back updates have become ready.
 fn integrate_in_order(
     txn: &mut TransactionMut,
-    waiting: &mut Vec<Vec<u8>>,
+    waiting: &mut Vec<Held>,
     update: Update,
     bytes: &[u8],
 ) -> Result<(), DocumentError> {
-    if !follows_state(txn, &update) {
+    let needs = update.state_vector_lower();
+    if !follows_state(txn, &needs) {
         if waiting.len() >= MAX_WAITING {
             waiting.remove(0);
         }
-        waiting.push(bytes.to_vec());
+        waiting.push(Held { needs, update_v1: bytes.to_vec() });
         return Ok(());
     }
     txn.apply_update(update).map_err(|e| malformed("update", e))?;
-    loop {
-        let ready = waiting
-            .iter()
-            .position(|held| protocol::decode_update_v1(held).map(|u| follows_state(txn, &u)).unwrap_or(true));
-        let Some(i) = ready else { return Ok(()) };
+    while let Some(i) = waiting.iter().position(|held| follows_state(txn, &held.needs)) {
         let held = waiting.remove(i);
-        if let Ok(update) = protocol::decode_update_v1(&held) {
-            txn.apply_update(update).map_err(|e| malformed("update", e))?;
-        }
+        // The held bytes passed the same checks when they arrived.
+        let update = protocol::decode_update_v1(&held.update_v1).map_err(|e| malformed("update", e))?;
+        txn.apply_update(update).map_err(|e| malformed("update", e))?;
     }
+    Ok(())
 }
 
 fn malformed(what: &'static str, e: impl std::fmt::Display) -> DocumentError {

@@ -311,14 +311,11 @@ const MAX_CLIENT_ID: u64 = u32::MAX as u64;
 /// until their predecessors arrive instead (see `Document::apply_remote_update`), so they never
 /// need gaps; Yjs only writes skips when merging updates that themselves had gaps.
 pub(crate) fn decode_update_v1(payload: &[u8]) -> Result<Update, ProtocolError> {
-    let shape = scan_update(payload).map_err(|e| match e {
-        ProtocolError::InvalidUpdate { .. } => e,
-        other => ProtocolError::InvalidUpdate { reason: other.to_string() },
-    })?;
+    let (shape, update) = scan_and_decode_update(payload)?;
     if shape.has_skips {
         return Err(malformed("update has gaps (skip blocks); send the missing updates instead"));
     }
-    Update::decode_v1(payload).map_err(|e| ProtocolError::InvalidUpdate { reason: e.to_string() })
+    Ok(update)
 }
 
 /// Decodes an untrusted v1 state vector after scanning it.
@@ -328,10 +325,7 @@ pub(crate) fn decode_state_vector_v1(payload: &[u8]) -> Result<StateVector, Prot
 }
 
 fn check_state_vector(payload: &[u8]) -> Result<(), ProtocolError> {
-    let invalid = |e: ProtocolError| ProtocolError::InvalidStateVector { reason: e.to_string() };
-    scan_state_vector(payload).map_err(invalid)?;
-    StateVector::decode_v1(payload).map_err(|e| ProtocolError::InvalidStateVector { reason: e.to_string() })?;
-    Ok(())
+    decode_state_vector_v1(payload).map(|_| ())
 }
 
 fn scan_state_vector(payload: &[u8]) -> Result<(), ProtocolError> {
@@ -345,13 +339,18 @@ fn scan_state_vector(payload: &[u8]) -> Result<(), ProtocolError> {
     r.finish()
 }
 
+/// Frames may carry updates with gaps (valid on the wire); only documents refuse them.
 fn check_update(payload: &[u8]) -> Result<(), ProtocolError> {
-    scan_update(payload).map_err(|e| match e {
+    scan_and_decode_update(payload).map(|_| ())
+}
+
+fn scan_and_decode_update(payload: &[u8]) -> Result<(UpdateShape, Update), ProtocolError> {
+    let shape = scan_update(payload).map_err(|e| match e {
         ProtocolError::InvalidUpdate { .. } => e,
         other => ProtocolError::InvalidUpdate { reason: other.to_string() },
     })?;
-    Update::decode_v1(payload).map_err(|e| ProtocolError::InvalidUpdate { reason: e.to_string() })?;
-    Ok(())
+    let update = Update::decode_v1(payload).map_err(|e| ProtocolError::InvalidUpdate { reason: e.to_string() })?;
+    Ok((shape, update))
 }
 
 fn malformed(reason: impl Into<String>) -> ProtocolError {
