@@ -280,6 +280,106 @@ pub struct TextContent {
     /// Extra space between letters, in em.
     #[serde(default)]
     pub letter_spacing: f64,
+    /// Vertical alignment of the text block within the box.
+    #[serde(default)]
+    pub vertical_align: VerticalAlign,
+    /// Shrink the font size (never grow it) until the text fits its box.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto_fit: bool,
+    /// Rich-text runs: styles that override the layer's own over UTF-16 ranges of `text`,
+    /// sorted and not overlapping. In the document they are `Y.Text` formatting attributes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<TextSpan>,
+}
+
+/// Vertical alignment of a text block within its layer box.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerticalAlign {
+    /// Top of the box.
+    #[default]
+    Top,
+    /// Centred.
+    Middle,
+    /// Bottom of the box.
+    Bottom,
+}
+
+impl VerticalAlign {
+    /// Every alignment.
+    pub const ALL: [VerticalAlign; 3] = [VerticalAlign::Top, VerticalAlign::Middle, VerticalAlign::Bottom];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerticalAlign::Top => "top",
+            VerticalAlign::Middle => "middle",
+            VerticalAlign::Bottom => "bottom",
+        }
+    }
+
+    /// Parses a wire name; unknown names fall back to top.
+    pub fn from_key(key: &str) -> VerticalAlign {
+        VerticalAlign::ALL.iter().copied().find(|a| a.as_str() == key).unwrap_or_default()
+    }
+}
+
+/// Style overrides for a range of text. `None` keeps the layer's own value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextStyle {
+    /// Font family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font_family: Option<String>,
+    /// CSS weight, 1..=1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font_weight: Option<u16>,
+    /// Italic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub italic: Option<bool>,
+    /// Size in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font_size: Option<f64>,
+    /// Colour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<Color>,
+    /// Underline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underline: Option<bool>,
+}
+
+impl TextStyle {
+    /// True when the style overrides nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == TextStyle::default()
+    }
+
+    pub(crate) fn validate(&self, field: &str) -> Result<(), ValidationError> {
+        if let Some(f) = &self.font_family {
+            if f.is_empty() {
+                return Err(ValidationError::Invalid(format!("{field} font family must not be empty")));
+            }
+            check_len(&format!("{field} font family"), f.chars().count(), limits::MAX_FAMILY_CHARS, "characters")?;
+        }
+        if let Some(w) = self.font_weight {
+            check_range(&format!("{field} font weight"), f64::from(w), 1.0, 1000.0)?;
+        }
+        if let Some(s) = self.font_size {
+            check_range(&format!("{field} font size"), s, 0.5, limits::MAX_FONT_SIZE)?;
+        }
+        Ok(())
+    }
+}
+
+/// A styled run of a text layer: `start..end` in UTF-16 units of the layer's text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TextSpan {
+    /// First UTF-16 unit.
+    pub start: u32,
+    /// One past the last UTF-16 unit.
+    pub end: u32,
+    /// What the run overrides.
+    #[serde(flatten)]
+    pub style: TextStyle,
 }
 
 impl TextContent {
@@ -295,6 +395,9 @@ impl TextContent {
             align: TextAlign::Left,
             line_height: 1.2,
             letter_spacing: 0.0,
+            vertical_align: VerticalAlign::Top,
+            auto_fit: false,
+            spans: Vec::new(),
         }
     }
 }
@@ -616,6 +719,30 @@ impl Layer {
                 check_range(&field("font size"), t.font_size, 0.5, limits::MAX_FONT_SIZE)?;
                 check_range(&field("line height"), t.line_height, 0.1, 10.0)?;
                 check_range(&field("letter spacing"), t.letter_spacing, -1.0, 10.0)?;
+                let len = t.text.encode_utf16().count();
+                let mut prev_end = 0u32;
+                for span in &t.spans {
+                    if span.start >= span.end || span.start < prev_end || span.end as usize > len {
+                        return Err(ValidationError::Invalid(format!(
+                            "{} {}..{} must be a non-empty range inside the text ({len} UTF-16 units), \
+                             sorted and not overlapping",
+                            field("span"),
+                            span.start,
+                            span.end
+                        )));
+                    }
+                    let units: Vec<u16> = t.text.encode_utf16().collect();
+                    for edge in [span.start as usize, span.end as usize] {
+                        if edge < len && (0xDC00..0xE000).contains(&units[edge]) {
+                            return Err(ValidationError::Invalid(format!(
+                                "{} edge {edge} splits a character",
+                                field("span")
+                            )));
+                        }
+                    }
+                    span.style.validate(&field("span"))?;
+                    prev_end = span.end;
+                }
             }
             LayerContent::Image(img) => {
                 if let Some(c) = img.crop {

@@ -17,7 +17,7 @@ use yrs::{Any, GetString, Map, MapPrelim, MapRef, Out, ReadTxn, TextPrelim, Tran
 use crate::color::Color;
 use crate::design::{
     Crop, Design, Filters, Fit, ImageContent, Layer, LayerContent, Paint, Role, Shape, ShapeContent, Stroke,
-    SvgContent, TextAlign, TextContent, limits,
+    SvgContent, TextAlign, TextContent, VerticalAlign, limits,
 };
 use crate::format::{Format, MAX_SIDE, MIN_SIDE};
 use crate::fractional_index;
@@ -233,6 +233,9 @@ pub(crate) fn read_layer<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<
                 align: read_str(txn, map, key::ALIGN).map(|a| TextAlign::from_key(&a)).unwrap_or_default(),
                 line_height: read_num(txn, map, key::LINE_HEIGHT, 1.2, 0.1, 10.0),
                 letter_spacing: read_num(txn, map, key::LETTER_SPACING, 0.0, -1.0, 10.0),
+                vertical_align: VerticalAlign::Top,
+                auto_fit: false,
+                spans: Vec::new(),
             })
         }
         "image" => {

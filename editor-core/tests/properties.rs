@@ -89,6 +89,9 @@ fn content() -> impl Strategy<Value = LayerContent> {
                 align,
                 line_height,
                 letter_spacing,
+                vertical_align: Default::default(),
+                auto_fit: false,
+                spans: Vec::new(),
             })
         });
     let image = (
