@@ -4,7 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::brand::BrandKit;
 use crate::color::Color;
-use crate::design::{Crop, Filters, Fit, Layer, Paint, Role, Shape, Stroke, TextAlign};
+use crate::design::{
+    Crop, Filters, Fit, Layer, Paint, Role, Shape, Stroke, TextAlign, TextSpan, TextStyle, TextStyleField,
+    VerticalAlign,
+};
 use crate::format::Format;
 use crate::ids::{AssetId, LayerId};
 
@@ -41,7 +44,8 @@ pub struct LayerPatch {
     pub opacity: Option<f64>,
     pub hidden: Option<bool>,
     pub locked: Option<bool>,
-    /// Replaces the whole text (prefer [`Command::EditText`] for typing).
+    /// Replaces the whole text (prefer [`Command::EditText`] for typing). The new text carries
+    /// the formatting given in `spans`, or none when `spans` is `None`.
     pub text: Option<String>,
     pub font_family: Option<String>,
     pub font_weight: Option<u16>,
@@ -51,6 +55,12 @@ pub struct LayerPatch {
     pub align: Option<TextAlign>,
     pub line_height: Option<f64>,
     pub letter_spacing: Option<f64>,
+    pub vertical_align: Option<VerticalAlign>,
+    pub auto_fit: Option<bool>,
+    /// Replaces every rich-text span (UTF-16 ranges of the text after `text` is applied). Only
+    /// the characters whose style changes are reformatted (prefer [`Command::FormatText`] for
+    /// one range).
+    pub spans: Option<Vec<TextSpan>>,
     pub asset: Option<AssetId>,
     pub crop: Option<Option<Crop>>,
     pub fit: Option<Fit>,
@@ -140,7 +150,10 @@ pub enum Command {
         to: ZOrder,
     },
     /// Replaces the UTF-16 range `start..start + delete` of a text layer with `insert`.
-    /// Offsets count UTF-16 code units, as in Yjs and the browser.
+    /// Offsets count UTF-16 code units, as in Yjs and the browser. The inserted text takes the
+    /// formatting ([`crate::TextSpan`]s) of the first character it replaces, else of the
+    /// character before `start`, else (at the start of the text) of the character after it:
+    /// typing inside or at the end of a bold word stays bold.
     EditText {
         /// The text layer.
         id: LayerId,
@@ -150,6 +163,34 @@ pub enum Command {
         delete: u32,
         /// Text inserted at `start`.
         insert: String,
+    },
+    /// Sets style overrides on the UTF-16 range `start..start + len` of a text layer. Fields of
+    /// `style` that are `None` are left as they are on every character of the range. In the
+    /// document these are `Y.Text` formatting attributes, so the range's formatting moves with
+    /// concurrent edits of the text.
+    FormatText {
+        /// The text layer.
+        id: LayerId,
+        /// First UTF-16 unit formatted.
+        start: u32,
+        /// UTF-16 units formatted.
+        len: u32,
+        /// The overrides to set.
+        style: TextStyle,
+    },
+    /// Removes style overrides from the UTF-16 range `start..start + len` of a text layer: those
+    /// characters fall back to the layer's own value of each field named.
+    ClearTextFormat {
+        /// The text layer.
+        id: LayerId,
+        /// First UTF-16 unit cleared.
+        start: u32,
+        /// UTF-16 units cleared.
+        len: u32,
+        /// The fields to remove; all of them when left out of a serialised command. Attributes
+        /// this build does not know (written by other clients) are always kept.
+        #[serde(default = "all_style_fields")]
+        fields: Vec<TextStyleField>,
     },
     /// Applies a brand kit's colours, fonts and logo by layer role (see [`BrandKit`]).
     ApplyBrandKit {
@@ -162,4 +203,8 @@ pub enum Command {
         /// The new canvas.
         format: Format,
     },
+}
+
+fn all_style_fields() -> Vec<TextStyleField> {
+    TextStyleField::ALL.to_vec()
 }

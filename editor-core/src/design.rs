@@ -347,6 +347,36 @@ pub struct TextStyle {
     pub underline: Option<bool>,
 }
 
+/// One property of a [`TextStyle`], to name what [`crate::Command::ClearTextFormat`] removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextStyleField {
+    /// [`TextStyle::font_family`].
+    FontFamily,
+    /// [`TextStyle::font_weight`].
+    FontWeight,
+    /// [`TextStyle::italic`].
+    Italic,
+    /// [`TextStyle::font_size`].
+    FontSize,
+    /// [`TextStyle::color`].
+    Color,
+    /// [`TextStyle::underline`].
+    Underline,
+}
+
+impl TextStyleField {
+    /// Every field, in the order they are written to documents.
+    pub const ALL: [TextStyleField; 6] = [
+        TextStyleField::FontFamily,
+        TextStyleField::FontWeight,
+        TextStyleField::Italic,
+        TextStyleField::FontSize,
+        TextStyleField::Color,
+        TextStyleField::Underline,
+    ];
+}
+
 impl TextStyle {
     /// True when the style overrides nothing.
     pub fn is_empty(&self) -> bool {
@@ -399,6 +429,23 @@ impl TextContent {
             auto_fit: false,
             spans: Vec::new(),
         }
+    }
+
+    /// Puts `spans` in canonical form: spans that override nothing are dropped and touching
+    /// spans with equal styles are merged. The CRDT read always returns this form, so two text
+    /// contents that style the same characters the same way compare equal after normalising.
+    pub fn normalize_spans(&mut self) {
+        let mut out: Vec<TextSpan> = Vec::with_capacity(self.spans.len());
+        for span in std::mem::take(&mut self.spans) {
+            if span.style.is_empty() {
+                continue;
+            }
+            match out.last_mut() {
+                Some(last) if last.end == span.start && last.style == span.style => last.end = span.end,
+                _ => out.push(span),
+            }
+        }
+        self.spans = out;
     }
 }
 
@@ -719,7 +766,8 @@ impl Layer {
                 check_range(&field("font size"), t.font_size, 0.5, limits::MAX_FONT_SIZE)?;
                 check_range(&field("line height"), t.line_height, 0.1, 10.0)?;
                 check_range(&field("letter spacing"), t.letter_spacing, -1.0, 10.0)?;
-                let len = t.text.encode_utf16().count();
+                let units: Vec<u16> = if t.spans.is_empty() { Vec::new() } else { t.text.encode_utf16().collect() };
+                let len = units.len();
                 let mut prev_end = 0u32;
                 for span in &t.spans {
                     if span.start >= span.end || span.start < prev_end || span.end as usize > len {
@@ -731,7 +779,6 @@ impl Layer {
                             span.end
                         )));
                     }
-                    let units: Vec<u16> = t.text.encode_utf16().collect();
                     for edge in [span.start as usize, span.end as usize] {
                         if edge < len && (0xDC00..0xE000).contains(&units[edge]) {
                             return Err(ValidationError::Invalid(format!(
@@ -834,8 +881,14 @@ impl Design {
 
     /// Puts layers in canonical paint order: siblings sorted by (`z`, id), each group followed
     /// by its descendants. Layers whose parent is missing are moved to the top level first.
+    /// Text spans are put in canonical form too ([`TextContent::normalize_spans`]).
     /// Two designs with the same content compare equal after normalising.
     pub fn normalize(&mut self) {
+        for layer in &mut self.layers {
+            if let LayerContent::Text(t) = &mut layer.content {
+                t.normalize_spans();
+            }
+        }
         let ids: HashSet<LayerId> = self.layers.iter().filter(|l| l.is_group()).map(|l| l.id.clone()).collect();
         for layer in &mut self.layers {
             if layer.parent.as_ref().is_some_and(|p| !ids.contains(p)) {

@@ -132,6 +132,44 @@ mod tests {
     }
 
     #[test]
+    fn rich_text_round_trips() {
+        let rich = SAMPLE.replace(
+            "\"line_height\": 1.1 }",
+            r##""line_height": 1.1, "vertical_align": "bottom", "auto_fit": true,
+                "spans": [{"start": 0, "end": 6, "font_weight": 900, "color": "#ff0000"},
+                          {"start": 7, "end": 11, "italic": true, "underline": true, "font_family": "Lora",
+                           "font_size": 96.5}] }"##,
+        );
+        let design = parse(rich.as_bytes()).unwrap();
+        let crate::LayerContent::Text(t) = &design.layers[1].content else { panic!("not text") };
+        assert_eq!((t.vertical_align, t.auto_fit), (crate::VerticalAlign::Bottom, true));
+        assert_eq!(t.spans.len(), 2);
+        assert_eq!(t.spans[0].style.font_weight, Some(900));
+        assert_eq!(t.spans[1].style.font_family.as_deref(), Some("Lora"));
+        let again = parse(to_string(&design).as_bytes()).unwrap();
+        assert_eq!(again, design);
+        // Defaults stay out of the file, except the vertical alignment.
+        let plain = to_string(&parse(SAMPLE.as_bytes()).unwrap());
+        assert!(
+            plain.contains("\"vertical_align\": \"top\"") && !plain.contains("auto_fit") && !plain.contains("spans")
+        );
+
+        let bad_span = |spans: &str| {
+            SAMPLE.replace("\"line_height\": 1.1 }", &format!("\"line_height\": 1.1, \"spans\": {spans} }}"))
+        };
+        for (spans, expected) in [
+            (r#"[{"start": 0, "end": 12, "italic": true}]"#, "span 0..12 must be a non-empty range"),
+            (r#"[{"start": 0, "end": 5, "italic": true}, {"start": 4, "end": 6, "italic": true}]"#, "span 4..6"),
+            (r#"[{"start": 3, "end": 3, "italic": true}]"#, "span 3..3"),
+            (r#"[{"start": 0, "end": 3, "font_size": 0}]"#, "span font size is 0"),
+            (r#"[{"start": 0, "end": 3, "font_family": ""}]"#, "span font family must not be empty"),
+        ] {
+            let err = parse(bad_span(spans).as_bytes()).expect_err(expected).to_string();
+            assert!(err.contains(expected), "{err:?} should contain {expected:?}");
+        }
+    }
+
+    #[test]
     fn errors_name_the_problem() {
         let cases: &[(&str, &str)] = &[
             ("{", "not a valid design file"),

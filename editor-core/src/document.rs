@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use thiserror::Error;
-use yrs::types::{EntryChange, Event, PathSegment};
+use yrs::types::{Attrs, EntryChange, Event, PathSegment};
 use yrs::undo::Options as UndoOptions;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
@@ -16,7 +16,7 @@ use yrs::{
 use crate::brand::BrandKit;
 use crate::color::Color;
 use crate::command::{Command, DesignPatch, LayerPatch, ZOrder};
-use crate::design::{Design, Layer, LayerContent, Paint, Role, limits};
+use crate::design::{Design, Layer, LayerContent, Paint, Role, TextContent, TextSpan, TextStyleField, limits};
 use crate::error::ValidationError;
 use crate::format::Format;
 use crate::fractional_index;
@@ -28,6 +28,8 @@ const ORIGIN_LOCAL: &str = "creativeflow/local";
 const ORIGIN_REMOTE: &str = "creativeflow/remote";
 const ORIGIN_LOAD: &str = "creativeflow/load";
 const OBSERVER: &str = "creativeflow/document";
+/// Marks a [`LayerPatch::spans`] change among the writes a patch implies (not a document key).
+const SPANS_WRITE: &str = "<spans>";
 
 /// Why a command was refused. Nothing was changed.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -209,6 +211,12 @@ impl Document {
         // restore anyway, version history needs it, and without GC every replica holding the
         // same updates encodes to the same bytes (see docs/crdt-structured-values.md).
         options.skip_gc = true;
+        // yrs (like Yjs) deletes formatting markers made redundant by a remote update, inside
+        // that remote transaction. Those deletions are this replica's own changes, but we never
+        // forward remote transactions, so replicas would keep different delete sets for ever.
+        // Redundant markers are harmless (the read merges equal runs): keep them (see
+        // docs/rich-text.md).
+        options.cleanup_formatting = false;
         let doc = Doc::with_options(options);
         let design_map = doc.get_or_insert_map(schema::ROOT_DESIGN);
         let layers_map = doc.get_or_insert_map(schema::ROOT_LAYERS);
@@ -578,6 +586,18 @@ impl Ctx<'_, '_> {
             Command::EditText { id, start, delete, insert } => {
                 self.edit_text(&id, start, delete, &insert).map(|()| Vec::new())
             }
+            Command::FormatText { id, start, len, style } => {
+                style.validate(&format!("layer {:?} text style", id.as_str()))?;
+                let values = TextStyleField::ALL
+                    .into_iter()
+                    .filter_map(|f| schema::style_value(&style, f).map(|v| (f, v)))
+                    .collect();
+                self.format_text(&id, start, len, values).map(|()| Vec::new())
+            }
+            Command::ClearTextFormat { id, start, len, fields } => {
+                let values = TextStyleField::ALL.into_iter().filter(|f| fields.contains(f)).map(|f| (f, Any::Null));
+                self.format_text(&id, start, len, values.collect()).map(|()| Vec::new())
+            }
             Command::ApplyBrandKit { kit } => self.apply_brand_kit(&kit).map(|()| Vec::new()),
             Command::ChangeFormat { format } => self.change_format(&format).map(|()| Vec::new()),
         }
@@ -740,19 +760,43 @@ impl Ctx<'_, '_> {
         if layer.locked && !patch.allowed_when_locked() {
             return Err(CommandError::Locked { id: id.to_string() });
         }
+        let old_spans = match &layer.content {
+            LayerContent::Text(t) => t.spans.clone(),
+            _ => Vec::new(),
+        };
         let writes = apply_patch(&mut layer, patch)?;
         layer.validate()?;
+        let (mut new_text, mut new_spans) = (false, false);
         for (k, value) in writes {
-            if k == key::TEXT {
-                if let (Some(Out::YText(text)), LayerContent::Text(t)) =
-                    (map.get(&*self.txn, key::TEXT), &layer.content)
-                {
+            match k {
+                key::TEXT => new_text = true,
+                SPANS_WRITE => new_spans = true,
+                _ => {
+                    map.insert(self.txn, k, value);
+                }
+            }
+        }
+        if let (true, LayerContent::Text(t)) = (new_text || new_spans, &layer.content) {
+            let plain = schema::TextIndex::plain(&t.text);
+            match map.get(&*self.txn, key::TEXT) {
+                Some(Out::YText(text)) if new_text => {
+                    // Removed and inserted rather than replaced, so a collaborator's concurrent
+                    // typing is kept. The new text goes in front of whatever formatting markers
+                    // are left of the old one, so it starts unformatted; then it gets its spans.
                     let len = text.len(&*self.txn);
                     text.remove_range(self.txn, 0, len);
                     text.insert(self.txn, 0, &t.text);
+                    schema::write_spans(self.txn, &text, &plain, &[], &t.spans);
                 }
-            } else {
-                map.insert(self.txn, k, value);
+                Some(Out::YText(text)) => {
+                    let (_, index) = schema::read_text(&*self.txn, &text);
+                    schema::write_spans(self.txn, &text, &index, &old_spans, &t.spans);
+                }
+                // A peer left no `Y.Text` (the read saw an empty text): write a fresh one.
+                _ => {
+                    let text = map.insert(self.txn, key::TEXT, yrs::TextPrelim::new(t.text.as_str()));
+                    schema::write_spans(self.txn, &text, &plain, &[], &t.spans);
+                }
             }
         }
         Ok(())
@@ -902,21 +946,41 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
-    fn edit_text(&mut self, id: &LayerId, start: u32, delete: u32, insert: &str) -> Result<(), CommandError> {
+    /// The text layer `id` (unlocked), its `Y.Text`, and the end of the UTF-16 range
+    /// `start..start + len`, which must lie in the text and not split a character.
+    fn text_range(
+        &self,
+        id: &LayerId,
+        property: &'static str,
+        start: u32,
+        len: u32,
+    ) -> Result<(TextContent, yrs::TextRef, u32), CommandError> {
         let (layer, map) = self.layer(id)?;
-        let LayerContent::Text(content) = &layer.content else {
-            return Err(CommandError::WrongKind { id: id.to_string(), kind: layer.content.kind(), property: "text" });
+        let LayerContent::Text(content) = layer.content else {
+            return Err(CommandError::WrongKind { id: id.to_string(), kind: layer.content.kind(), property });
         };
         if layer.locked {
             return Err(CommandError::Locked { id: id.to_string() });
         }
         let units: Vec<u16> = content.text.encode_utf16().collect();
-        let len = u32::try_from(units.len()).unwrap_or(u32::MAX);
-        let end = start.saturating_add(delete);
+        let text_len = u32::try_from(units.len()).unwrap_or(u32::MAX);
+        let end = start.saturating_add(len);
         let splits = |i: u32| units.get(i as usize).is_some_and(|u| (0xDC00..=0xDFFF).contains(u));
-        if end > len || splits(start) || splits(end) {
-            return Err(CommandError::TextRange { id: id.to_string(), start, end, len });
+        if end > text_len || splits(start) || splits(end) {
+            return Err(CommandError::TextRange { id: id.to_string(), start, end, len: text_len });
         }
+        let Some(Out::YText(text)) = map.get(&*self.txn, key::TEXT) else {
+            return Err(CommandError::WrongKind { id: id.to_string(), kind: "text", property });
+        };
+        Ok((content, text, end))
+    }
+
+    /// Replaces a range of a text. The inserted text takes the formatting of the first character
+    /// it replaces, else of the character before it, else (at the very start) of the one after
+    /// it: typing inside or at the end of a bold word stays bold.
+    fn edit_text(&mut self, id: &LayerId, start: u32, delete: u32, insert: &str) -> Result<(), CommandError> {
+        let (content, text, end) = self.text_range(id, "text", start, delete)?;
+        let units: Vec<u16> = content.text.encode_utf16().collect();
         let removed = String::from_utf16_lossy(&units[start as usize..end as usize]).chars().count();
         let new_len = content.text.chars().count() - removed + insert.chars().count();
         crate::design::check_len(
@@ -925,14 +989,44 @@ impl Ctx<'_, '_> {
             limits::MAX_TEXT_CHARS,
             "characters",
         )?;
-        let Some(Out::YText(text)) = map.get(&*self.txn, key::TEXT) else {
-            return Err(CommandError::WrongKind { id: id.to_string(), kind: "text", property: "text" });
+        let (_, index) = schema::read_text(&*self.txn, &text);
+        let inherit_from = if delete > 0 {
+            Some(start)
+        } else if start > 0 {
+            Some(start - 1)
+        } else if !units.is_empty() {
+            Some(0)
+        } else {
+            None
         };
-        if delete > 0 {
-            text.remove_range(self.txn, start, delete);
+        let attrs = inherit_from.map(|at| index.attrs_at(at)).unwrap_or_default();
+        let (y, y_len) = index.y_range(start, end);
+        if y_len > 0 {
+            text.remove_range(self.txn, y, y_len);
         }
         if !insert.is_empty() {
-            text.insert(self.txn, start, insert);
+            text.insert_with_attributes(self.txn, y, insert, attrs);
+        }
+        Ok(())
+    }
+
+    /// Sets (or, with `Any::Null`, removes) formatting attributes on a range of a text.
+    fn format_text(
+        &mut self,
+        id: &LayerId,
+        start: u32,
+        len: u32,
+        values: Vec<(TextStyleField, Any)>,
+    ) -> Result<(), CommandError> {
+        let (_, text, end) = self.text_range(id, "text format", start, len)?;
+        let (_, index) = schema::read_text(&*self.txn, &text);
+        let (y, y_len) = index.y_range(start, end);
+        if y_len == 0 {
+            return Ok(());
+        }
+        // One attribute per call, in a fixed order, so the same command writes the same items.
+        for (field, value) in values {
+            text.format(self.txn, y, y_len, Attrs::from([(schema::style_key(field).into(), value)]));
         }
         Ok(())
     }
@@ -1010,6 +1104,23 @@ impl Ctx<'_, '_> {
             map.insert(self.txn, key::H, h.clamp(0.0, max));
             if let LayerContent::Text(t) = &layer.content {
                 map.insert(self.txn, key::FONT_SIZE, (t.font_size * s).clamp(0.5, limits::MAX_FONT_SIZE));
+                // Spans that set a size scale with the layer, so emphasis keeps its proportions.
+                if t.spans.iter().any(|span| span.style.font_size.is_some())
+                    && let Some(Out::YText(text)) = map.get(&*self.txn, key::TEXT)
+                {
+                    let scaled: Vec<TextSpan> = t
+                        .spans
+                        .iter()
+                        .map(|span| {
+                            let mut span = span.clone();
+                            span.style.font_size =
+                                span.style.font_size.map(|f| (f * s).clamp(0.5, limits::MAX_FONT_SIZE));
+                            span
+                        })
+                        .collect();
+                    let (_, index) = schema::read_text(&*self.txn, &text);
+                    schema::write_spans(self.txn, &text, &index, &t.spans, &scaled);
+                }
             }
         }
         self.design_map.insert(self.txn, key::FORMAT, any_of(format));
@@ -1080,12 +1191,22 @@ fn apply_patch(layer: &mut Layer, patch: &LayerPatch) -> Result<Vec<(&'static st
         || patch.color.is_some()
         || patch.align.is_some()
         || patch.line_height.is_some()
-        || patch.letter_spacing.is_some();
+        || patch.letter_spacing.is_some()
+        || patch.vertical_align.is_some()
+        || patch.auto_fit.is_some()
+        || patch.spans.is_some();
     if text_props {
         let LayerContent::Text(t) = &mut layer.content else { return Err(wrong("text style")) };
         if let Some(v) = &patch.text {
             t.text = v.clone();
+            // Old spans' offsets mean nothing in a new text: it is unformatted unless the patch
+            // gives spans too.
+            t.spans.clear();
             writes.push((key::TEXT, Any::Null));
+        }
+        if let Some(v) = &patch.spans {
+            t.spans = v.clone();
+            writes.push((SPANS_WRITE, Any::Null));
         }
         if let Some(v) = &patch.font_family {
             t.font_family = v.clone();
@@ -1118,6 +1239,14 @@ fn apply_patch(layer: &mut Layer, patch: &LayerPatch) -> Result<Vec<(&'static st
         if let Some(v) = patch.letter_spacing {
             t.letter_spacing = v;
             writes.push((key::LETTER_SPACING, Any::from(v)));
+        }
+        if let Some(v) = patch.vertical_align {
+            t.vertical_align = v;
+            writes.push((key::VALIGN, Any::from(v.as_str())));
+        }
+        if let Some(v) = patch.auto_fit {
+            t.auto_fit = v;
+            writes.push((key::AUTO_FIT, Any::from(v)));
         }
     }
     if let Some(asset) = &patch.asset {

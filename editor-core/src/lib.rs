@@ -35,7 +35,8 @@ pub use color::Color;
 pub use command::{Command, DesignPatch, LayerPatch, ZOrder};
 pub use design::{
     Crop, Design, Filters, Fit, GradientStop, ImageContent, Layer, LayerContent, Paint, Point, Role, Shape,
-    ShapeContent, Stroke, SvgContent, TextAlign, TextContent, TextSpan, TextStyle, VerticalAlign, limits,
+    ShapeContent, Stroke, SvgContent, TextAlign, TextContent, TextSpan, TextStyle, TextStyleField, VerticalAlign,
+    limits,
 };
 pub use document::{CommandError, Document, DocumentError, LocalChange, MergeReport, Override, OverrideKind};
 pub use error::ValidationError;

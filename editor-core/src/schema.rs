@@ -7,17 +7,24 @@
 //! of different properties never conflict. Text is a `Y.Text` under `text`; structured values
 //! (format, paints, strokes, shapes, crops, filters) are canonical JSON strings, replaced as a
 //! whole (see `docs/crdt-structured-values.md`).
+//!
+//! A text layer's rich-text spans are formatting attributes of its `Y.Text` (`fontFamily`,
+//! `fontWeight`, `italic`, `fontSize`, `color` as hex, `underline`: the layer keys' names), so
+//! they move with concurrent edits of the text, as in Yjs rich text; `valign` and `autoFit` are
+//! plain layer keys. See `docs/rich-text.md`.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use yrs::{Any, GetString, Map, MapPrelim, MapRef, Out, ReadTxn, TextPrelim, TransactionMut};
+use yrs::types::Attrs;
+use yrs::types::text::YChange;
+use yrs::{Any, Map, MapPrelim, MapRef, Out, ReadTxn, Text, TextPrelim, TextRef, TransactionMut};
 
 use crate::color::Color;
 use crate::design::{
     Crop, Design, Filters, Fit, ImageContent, Layer, LayerContent, Paint, Role, Shape, ShapeContent, Stroke,
-    SvgContent, TextAlign, TextContent, VerticalAlign, limits,
+    SvgContent, TextAlign, TextContent, TextSpan, TextStyle, TextStyleField, VerticalAlign, limits,
 };
 use crate::format::{Format, MAX_SIDE, MIN_SIDE};
 use crate::fractional_index;
@@ -57,6 +64,11 @@ pub(crate) mod key {
     pub const ALIGN: &str = "align";
     pub const LINE_HEIGHT: &str = "lineHeight";
     pub const LETTER_SPACING: &str = "letterSpacing";
+    pub const VALIGN: &str = "valign";
+    pub const AUTO_FIT: &str = "autoFit";
+    /// A `Y.Text` formatting attribute only (spans); the other span attributes share the layer
+    /// keys' names.
+    pub const UNDERLINE: &str = "underline";
 
     pub const ASSET: &str = "asset";
     pub const CROP: &str = "crop";
@@ -95,7 +107,9 @@ pub(crate) fn write_layer(txn: &mut TransactionMut, layers: &MapRef, layer: &Lay
     map.insert(txn, key::LOCKED, layer.locked);
     match &layer.content {
         LayerContent::Text(t) => {
-            map.insert(txn, key::TEXT, TextPrelim::new(t.text.as_str()));
+            let text = map.insert(txn, key::TEXT, TextPrelim::new(t.text.as_str()));
+            let index = TextIndex::plain(&t.text);
+            write_spans(txn, &text, &index, &[], &t.spans);
             map.insert(txn, key::FONT_FAMILY, t.font_family.as_str());
             map.insert(txn, key::FONT_WEIGHT, f64::from(t.font_weight));
             map.insert(txn, key::ITALIC, t.italic);
@@ -104,6 +118,8 @@ pub(crate) fn write_layer(txn: &mut TransactionMut, layers: &MapRef, layer: &Lay
             map.insert(txn, key::ALIGN, t.align.as_str());
             map.insert(txn, key::LINE_HEIGHT, t.line_height);
             map.insert(txn, key::LETTER_SPACING, t.letter_spacing);
+            map.insert(txn, key::VALIGN, t.vertical_align.as_str());
+            map.insert(txn, key::AUTO_FIT, t.auto_fit);
         }
         LayerContent::Image(img) => {
             map.insert(txn, key::ASSET, img.asset.as_str());
@@ -211,13 +227,14 @@ pub(crate) fn read_layer<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<
     let kind = read_str(txn, map, key::KIND)?;
     let content = match kind.as_str() {
         "text" => {
-            let mut text = match map.get(txn, key::TEXT) {
-                Some(Out::YText(t)) => t.get_string(txn),
-                _ => String::new(),
+            let (mut text, index) = match map.get(txn, key::TEXT) {
+                Some(Out::YText(t)) => read_text(txn, &t),
+                _ => (String::new(), TextIndex::default()),
             };
             if text.chars().count() > limits::MAX_TEXT_CHARS {
                 text = text.chars().take(limits::MAX_TEXT_CHARS).collect();
             }
+            let spans = index.spans(utf16_len(&text));
             let mut font_family = read_string(txn, map, key::FONT_FAMILY, limits::MAX_FAMILY_CHARS);
             if font_family.is_empty() {
                 font_family = "Inter".into();
@@ -233,9 +250,11 @@ pub(crate) fn read_layer<T: ReadTxn>(txn: &T, id: &str, map: &MapRef) -> Option<
                 align: read_str(txn, map, key::ALIGN).map(|a| TextAlign::from_key(&a)).unwrap_or_default(),
                 line_height: read_num(txn, map, key::LINE_HEIGHT, 1.2, 0.1, 10.0),
                 letter_spacing: read_num(txn, map, key::LETTER_SPACING, 0.0, -1.0, 10.0),
-                vertical_align: VerticalAlign::Top,
-                auto_fit: false,
-                spans: Vec::new(),
+                vertical_align: read_str(txn, map, key::VALIGN)
+                    .map(|v| VerticalAlign::from_key(&v))
+                    .unwrap_or_default(),
+                auto_fit: read_bool(txn, map, key::AUTO_FIT),
+                spans,
             })
         }
         "image" => {
@@ -348,5 +367,211 @@ fn read_json<V: DeserializeOwned, T: ReadTxn>(txn: &T, map: &MapRef, k: &str) ->
     match map.get(txn, k) {
         Some(Out::Any(Any::String(s))) => serde_json::from_str(&s).ok(),
         _ => None,
+    }
+}
+
+// ---------------------------------------------------------------- rich text
+
+/// UTF-16 length of `s`, as `Y.Text` counts it (saturating; texts are far shorter).
+pub(crate) fn utf16_len(s: &str) -> u32 {
+    u32::try_from(s.encode_utf16().count()).unwrap_or(u32::MAX)
+}
+
+/// A piece of a `Y.Text`'s string content with one set of formatting attributes.
+#[derive(Debug, Clone)]
+pub(crate) struct TextRun {
+    /// First UTF-16 unit, in the string the typed layer holds.
+    pub start: u32,
+    /// One past the last UTF-16 unit.
+    pub end: u32,
+    /// Index of `start` in the `Y.Text`, which also counts embeds (one unit each).
+    pub y_start: u32,
+    /// The raw attributes in effect, as peers wrote them.
+    pub attrs: Option<Box<Attrs>>,
+}
+
+/// Where the characters of a text layer's string sit in its `Y.Text`, with their formatting.
+///
+/// Embeds (non-string content a Yjs peer may put into a `Y.Text`) are not part of the typed
+/// text; they take one index each in the `Y.Text`, which [`TextIndex::y_index`] accounts for.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TextIndex {
+    /// String runs in order, contiguous from offset 0.
+    pub runs: Vec<TextRun>,
+    /// Length of the `Y.Text` (UTF-16 units plus embeds).
+    pub y_len: u32,
+}
+
+/// Reads a `Y.Text`'s string and where its runs sit. Embeds are left out of the string, except
+/// those whose value is a string: `diff` cannot tell them from text (docs/rich-text.md).
+pub(crate) fn read_text<T: ReadTxn>(txn: &T, text: &TextRef) -> (String, TextIndex) {
+    let mut string = String::new();
+    let mut runs = Vec::new();
+    let (mut at, mut y) = (0u32, 0u32);
+    for chunk in text.diff(txn, YChange::identity) {
+        match chunk.insert {
+            Out::Any(Any::String(s)) => {
+                let n = utf16_len(&s);
+                runs.push(TextRun { start: at, end: at.saturating_add(n), y_start: y, attrs: chunk.attributes });
+                string.push_str(&s);
+                at = at.saturating_add(n);
+                y = y.saturating_add(n);
+            }
+            _ => y = y.saturating_add(1),
+        }
+    }
+    (string, TextIndex { runs, y_len: text.len(txn) })
+}
+
+impl TextIndex {
+    /// The index of an unformatted text just written from `text`.
+    pub fn plain(text: &str) -> Self {
+        let len = utf16_len(text);
+        let runs = if len == 0 { Vec::new() } else { vec![TextRun { start: 0, end: len, y_start: 0, attrs: None }] };
+        Self { runs, y_len: len }
+    }
+
+    /// The `Y.Text` index of UTF-16 offset `offset` of the string, never past the end.
+    pub fn y_index(&self, offset: u32) -> u32 {
+        let y = match self.runs.iter().find(|r| offset < r.end) {
+            Some(r) => r.y_start.saturating_add(offset.saturating_sub(r.start)),
+            None => self.y_len,
+        };
+        y.min(self.y_len)
+    }
+
+    /// The `Y.Text` range `(index, len)` of the string's UTF-16 range `start..end`.
+    pub fn y_range(&self, start: u32, end: u32) -> (u32, u32) {
+        let (a, b) = (self.y_index(start), self.y_index(end));
+        (a, b.saturating_sub(a))
+    }
+
+    /// The raw formatting attributes of the character at UTF-16 offset `offset`.
+    pub fn attrs_at(&self, offset: u32) -> Attrs {
+        self.runs
+            .iter()
+            .find(|r| r.start <= offset && offset < r.end)
+            .and_then(|r| r.attrs.as_deref().cloned())
+            .unwrap_or_default()
+    }
+
+    /// The typed spans of the first `limit` UTF-16 units: each run's known attributes, values
+    /// out of bounds clamped or dropped, touching runs of equal style merged.
+    pub fn spans(&self, limit: u32) -> Vec<TextSpan> {
+        let mut spans: Vec<TextSpan> = Vec::new();
+        for run in &self.runs {
+            let end = run.end.min(limit);
+            if run.start >= end {
+                break;
+            }
+            let Some(attrs) = &run.attrs else { continue };
+            let style = read_style(attrs);
+            if style.is_empty() {
+                continue;
+            }
+            match spans.last_mut() {
+                Some(last) if last.end == run.start && last.style == style => last.end = end,
+                _ => spans.push(TextSpan { start: run.start, end, style }),
+            }
+        }
+        spans
+    }
+}
+
+/// The `Y.Text` attribute that stores `field`.
+pub(crate) fn style_key(field: TextStyleField) -> &'static str {
+    match field {
+        TextStyleField::FontFamily => key::FONT_FAMILY,
+        TextStyleField::FontWeight => key::FONT_WEIGHT,
+        TextStyleField::Italic => key::ITALIC,
+        TextStyleField::FontSize => key::FONT_SIZE,
+        TextStyleField::Color => key::COLOR,
+        TextStyleField::Underline => key::UNDERLINE,
+    }
+}
+
+/// The attribute value `style` sets for `field`, if any.
+pub(crate) fn style_value(style: &TextStyle, field: TextStyleField) -> Option<Any> {
+    match field {
+        TextStyleField::FontFamily => style.font_family.as_deref().map(Any::from),
+        TextStyleField::FontWeight => style.font_weight.map(|w| Any::from(f64::from(w))),
+        TextStyleField::Italic => style.italic.map(Any::from),
+        TextStyleField::FontSize => style.font_size.map(Any::from),
+        TextStyleField::Color => style.color.map(|c| Any::from(c.to_hex())),
+        TextStyleField::Underline => style.underline.map(Any::from),
+    }
+}
+
+/// The typed style of a run's attributes. Unknown attributes are ignored; values of the wrong
+/// type are dropped and numbers are clamped, as for the layer keys.
+pub(crate) fn read_style(attrs: &Attrs) -> TextStyle {
+    let get = |field| attrs.get(style_key(field));
+    let num = |field, min: f64, max: f64| {
+        get(field).and_then(number).filter(|v| v.is_finite()).map(|v: f64| v.clamp(min, max))
+    };
+    let string = |field| match get(field) {
+        Some(Any::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let boolean = |field| match get(field) {
+        Some(Any::Bool(b)) => Some(*b),
+        _ => None,
+    };
+    TextStyle {
+        font_family: string(TextStyleField::FontFamily)
+            .map(|f| f.chars().take(limits::MAX_FAMILY_CHARS).collect::<String>())
+            .filter(|f| !f.is_empty()),
+        // Clamped to 1..=1000 first, so the cast cannot truncate.
+        font_weight: num(TextStyleField::FontWeight, 1.0, 1000.0).map(|w| w.round() as u16),
+        italic: boolean(TextStyleField::Italic),
+        font_size: num(TextStyleField::FontSize, 0.5, limits::MAX_FONT_SIZE),
+        color: string(TextStyleField::Color).and_then(|c| Color::from_hex(&c).ok()),
+        underline: boolean(TextStyleField::Underline),
+    }
+}
+
+/// Changes the formatting of `text` from `current` spans to `desired` ones (both valid for the
+/// text `index` describes), touching only the characters whose value of a field changes. One
+/// `format` call per field and changed range, in a fixed field order, so the same change
+/// always writes the same items.
+pub(crate) fn write_spans(
+    txn: &mut TransactionMut,
+    text: &TextRef,
+    index: &TextIndex,
+    current: &[TextSpan],
+    desired: &[TextSpan],
+) {
+    let mut bounds: Vec<u32> = current.iter().chain(desired).flat_map(|s| [s.start, s.end]).collect();
+    bounds.sort_unstable();
+    bounds.dedup();
+    for field in TextStyleField::ALL {
+        let value_at = |spans: &[TextSpan], i: &mut usize, at: u32| {
+            while spans.get(*i).is_some_and(|s| s.end <= at) {
+                *i += 1;
+            }
+            spans.get(*i).filter(|s| s.start <= at).and_then(|s| style_value(&s.style, field))
+        };
+        let (mut ic, mut id) = (0, 0);
+        let mut pending: Option<(u32, u32, Option<Any>)> = None;
+        let mut changes = Vec::new();
+        for w in bounds.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let (now, want) = (value_at(current, &mut ic, a), value_at(desired, &mut id, a));
+            if now == want {
+                continue;
+            }
+            match &mut pending {
+                Some((_, end, v)) if *end == a && *v == want => *end = b,
+                _ => changes.extend(pending.replace((a, b, want))),
+            }
+        }
+        changes.extend(pending);
+        for (a, b, value) in changes {
+            let (y, len) = index.y_range(a, b);
+            if len > 0 {
+                let attrs = Attrs::from([(style_key(field).into(), value.unwrap_or(Any::Null))]);
+                text.format(txn, y, len, attrs);
+            }
+        }
     }
 }

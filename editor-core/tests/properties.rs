@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use editor_core::{
     BrandColor, BrandFont, BrandKit, Color, Command, Crop, Design, DesignPatch, Document, Filters, Fit, FormatPreset,
     GradientStop, ImageContent, Layer, LayerContent, LayerId, LayerPatch, Paint, Point, Rect, Role, Shape,
-    ShapeContent, Stroke, SvgContent, TextAlign, TextContent, ZOrder, design_file, fractional_index,
+    ShapeContent, Stroke, SvgContent, TextAlign, TextContent, TextSpan, TextStyle, TextStyleField, VerticalAlign,
+    ZOrder, design_file, fractional_index,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -51,6 +52,70 @@ fn text() -> impl Strategy<Value = String> {
     prop_oneof!["[a-zA-Z0-9 ]{0,24}", "\\PC{0,12}", Just("Émoji 😀👍🏽 مرحبا שלום 日本語".to_owned()),]
 }
 
+fn text_style() -> impl Strategy<Value = TextStyle> {
+    (
+        proptest::option::of(prop::sample::select(vec!["Inter", "Playfair Display"])),
+        proptest::option::of(prop_oneof![Just(400u16), Just(700u16), 1u16..=1000]),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(prop_oneof![Just(24.0), Just(96.0), 1.0..300.0f64]),
+        proptest::option::of(prop_oneof![Just(Color::rgb(255, 0, 0)), color()]),
+        proptest::option::of(any::<bool>()),
+    )
+        .prop_map(|(family, font_weight, italic, font_size, color, underline)| TextStyle {
+            font_family: family.map(Into::into),
+            font_weight,
+            italic,
+            font_size,
+            color,
+            underline,
+        })
+}
+
+/// Ranges to style, as picks among a text's character boundaries.
+type SpanPicks = Vec<(prop::sample::Index, prop::sample::Index, TextStyle)>;
+
+fn span_picks() -> impl Strategy<Value = SpanPicks> {
+    proptest::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), text_style()), 1..4)
+}
+
+/// UTF-16 offsets of `text`'s character boundaries, 0 and the end included.
+fn boundaries(text: &str) -> Vec<u32> {
+    let mut out = vec![0u32];
+    let mut at = 0u32;
+    for c in text.chars() {
+        at += c.len_utf16() as u32;
+        out.push(at);
+    }
+    out
+}
+
+/// The UTF-16 range between two picked boundaries of `text`.
+fn pick_range(text: &str, a: &prop::sample::Index, b: &prop::sample::Index) -> (u32, u32) {
+    let bounds = boundaries(text);
+    let (a, b) = (*a.get(&bounds), *b.get(&bounds));
+    (a.min(b), a.max(b))
+}
+
+/// Valid spans of `text` from picks: empty ranges and ranges overlapping an earlier one dropped.
+fn spans_for(text: &str, picks: &SpanPicks) -> Vec<TextSpan> {
+    let mut spans: Vec<TextSpan> = picks
+        .iter()
+        .map(|(a, b, style)| {
+            let (start, end) = pick_range(text, a, b);
+            TextSpan { start, end, style: style.clone() }
+        })
+        .filter(|s| s.start < s.end)
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    let mut out: Vec<TextSpan> = Vec::new();
+    for span in spans {
+        if out.last().is_none_or(|last| last.end <= span.start) {
+            out.push(span);
+        }
+    }
+    out
+}
+
 fn asset() -> impl Strategy<Value = editor_core::AssetId> {
     any::<[u8; 8]>().prop_map(|b| editor_core::AssetId::for_bytes(&b))
 }
@@ -77,11 +142,14 @@ fn content() -> impl Strategy<Value = LayerContent> {
         prop::sample::select(TextAlign::ALL.to_vec()),
         0.5..3.0f64,
         -0.5..2.0f64,
+        prop::sample::select(VerticalAlign::ALL.to_vec()),
+        any::<bool>(),
+        prop_oneof![2 => Just(None), 1 => span_picks().prop_map(Some)],
     )
-        .prop_map(|(text, family, font_weight, italic, font_size, color, align, line_height, letter_spacing)| {
-            LayerContent::Text(TextContent {
+        .prop_map(
+            |(
                 text,
-                font_family: family.into(),
+                family,
                 font_weight,
                 italic,
                 font_size,
@@ -89,11 +157,27 @@ fn content() -> impl Strategy<Value = LayerContent> {
                 align,
                 line_height,
                 letter_spacing,
-                vertical_align: Default::default(),
-                auto_fit: false,
-                spans: Vec::new(),
-            })
-        });
+                vertical_align,
+                auto_fit,
+                picks,
+            )| {
+                let spans = picks.map(|p| spans_for(&text, &p)).unwrap_or_default();
+                LayerContent::Text(TextContent {
+                    text,
+                    font_family: family.into(),
+                    font_weight,
+                    italic,
+                    font_size,
+                    color,
+                    align,
+                    line_height,
+                    letter_spacing,
+                    vertical_align,
+                    auto_fit,
+                    spans,
+                })
+            },
+        );
     let image = (
         asset(),
         proptest::option::of((0.0..0.5f64, 0.0..0.5f64, 0.1..0.5f64, 0.1..0.5f64)),
@@ -223,6 +307,10 @@ enum Op {
     Resize(prop::sample::Index, f64, f64),
     Style(prop::sample::Index, f64, bool, String),
     Recolor(prop::sample::Index, Color),
+    FormatText(prop::sample::Index, prop::sample::Index, prop::sample::Index, TextStyle),
+    ClearFormat(prop::sample::Index, prop::sample::Index, prop::sample::Index, Vec<TextStyleField>),
+    SetSpans(prop::sample::Index, SpanPicks),
+    TextBox(prop::sample::Index, VerticalAlign, bool),
     Text(prop::sample::Index, prop::sample::Index, u8, String),
     Lock(prop::sample::Index, bool),
     Group(prop::sample::Index, prop::sample::Index),
@@ -250,6 +338,12 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (idx(), 0.0..=1.0f64, any::<bool>(), "[a-z]{0,6}").prop_map(|(i, o, h, n)| Op::Style(i, o, h, n)),
         2 => (idx(), color()).prop_map(|(i, c)| Op::Recolor(i, c)),
         4 => (idx(), idx(), any::<u8>(), text()).prop_map(|(i, at, del, s)| Op::Text(i, at, del, s)),
+        3 => (idx(), idx(), idx(), text_style()).prop_map(|(i, a, b, s)| Op::FormatText(i, a, b, s)),
+        1 => (idx(), idx(), idx(), proptest::sample::subsequence(TextStyleField::ALL.to_vec(), 0..=6))
+            .prop_map(|(i, a, b, f)| Op::ClearFormat(i, a, b, f)),
+        1 => (idx(), span_picks()).prop_map(|(i, p)| Op::SetSpans(i, p)),
+        1 => (idx(), prop::sample::select(VerticalAlign::ALL.to_vec()), any::<bool>())
+            .prop_map(|(i, v, a)| Op::TextBox(i, v, a)),
         1 => (idx(), any::<bool>()).prop_map(|(i, l)| Op::Lock(i, l)),
         1 => (idx(), idx()).prop_map(|(a, b)| Op::Group(a, b)),
         1 => idx().prop_map(Op::Ungroup),
@@ -321,6 +415,32 @@ fn run(doc: &mut Document, op: &Op, replica: usize, counter: &mut u32) -> Vec<u8
                 })
             }
         }
+        Op::FormatText(i, a, b, _) | Op::ClearFormat(i, a, b, _) if !texts.is_empty() => {
+            let l = i.get(&texts);
+            let LayerContent::Text(t) = &l.content else { unreachable!() };
+            let (start, end) = pick_range(&t.text, a, b);
+            let (id, len) = (l.id.clone(), end - start);
+            match op {
+                Op::ClearFormat(.., fields) => {
+                    Some(Command::ClearTextFormat { id, start, len, fields: fields.clone() })
+                }
+                Op::FormatText(.., style) => Some(Command::FormatText { id, start, len, style: style.clone() }),
+                _ => None,
+            }
+        }
+        Op::SetSpans(i, picks) if !texts.is_empty() => {
+            let l = i.get(&texts);
+            let LayerContent::Text(t) = &l.content else { unreachable!() };
+            Some(Command::SetLayer {
+                id: l.id.clone(),
+                patch: LayerPatch { spans: Some(spans_for(&t.text, picks)), ..Default::default() },
+            })
+        }
+        Op::TextBox(i, valign, auto_fit) if !texts.is_empty() => Some(Command::SetLayer {
+            id: i.get(&texts).id.clone(),
+            patch: LayerPatch { vertical_align: Some(*valign), auto_fit: Some(*auto_fit), ..Default::default() },
+        }),
+        Op::FormatText(..) | Op::ClearFormat(..) | Op::SetSpans(..) | Op::TextBox(..) => None,
         Op::Lock(i, l) => patch(i, LayerPatch { locked: Some(*l), ..Default::default() }),
         Op::Group(a, b) => match (pick(a), pick(b)) {
             (Some(a), Some(b)) => {

@@ -18,6 +18,7 @@ pub mod export;
 pub mod fonts;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod images;
 pub mod pdf;
 pub mod scene;
 pub mod svg_export;
@@ -25,6 +26,6 @@ pub mod svg_import;
 pub mod text;
 
 pub use assets::{AssetSource, DirAssets, MemoryAssets};
-pub use export::{ExportFormat, ExportOptions, Exported, RenderError, Renderer};
+pub use export::{ExportFormat, ExportOptions, Exported, OutputSize, RenderError, Renderer, THUMBNAIL_SIDE};
 pub use fonts::FontLibrary;
 pub use scene::{Item, RenderWarning, Scene};

@@ -5,6 +5,7 @@
 //!   need a server (PostgreSQL, Redis) run when their URLs are set; under `CI=true` the local
 //!   defaults are used. The lanes left out are listed at the end.
 //! - `cargo xtask bench` — the criterion benchmarks, with their figures.
+//! - `cargo xtask golden` — re-creates the golden reference images of the renderer.
 //! - `cargo xtask fuzz <target> [seconds]` — runs a cargo-fuzz target (nightly).
 
 use std::env;
@@ -24,11 +25,12 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("golden") => golden(),
         Some("serve") => Err(anyhow::anyhow!(
             "`cargo xtask serve` arrives with the server (issue 4); for now `cargo xtask test` is the entry point"
         )),
         _ => {
-            eprintln!("usage: cargo xtask <test|bench|fuzz TARGET [SECONDS]>");
+            eprintln!("usage: cargo xtask <test|bench|golden|fuzz TARGET [SECONDS]>");
             return ExitCode::from(2);
         }
     };
@@ -90,6 +92,7 @@ fn test() -> Result<()> {
         lanes_off.push("Redis (set TEST_REDIS_URL, or CI=true for redis://127.0.0.1:6379)".into());
     }
 
+    ensure_system_packages()?;
     run("cargo fmt --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
     run(
         "cargo clippy (warnings denied)",
@@ -109,7 +112,15 @@ fn test() -> Result<()> {
     if let Some(url) = &redis {
         tests.env("TEST_REDIS_URL", url);
     }
-    let counts = run_counting_tests("cargo test --workspace", &mut tests)?;
+    let mut counts = run_counting_tests("cargo test --workspace", &mut tests)?;
+
+    // The GPU canvas is behind a feature (export-only crates never link wgpu); its tests run
+    // headless on Mesa's software Vulkan (lavapipe) and compare with the CPU reference.
+    let gpu = run_counting_tests(
+        "render GPU canvas on lavapipe (feature gpu)",
+        cargo().args(["test", "--locked", "-p", "render", "--features", "gpu", "--test", "gpu"]),
+    )?;
+    counts.add(&gpu);
 
     // The fuzz targets live outside the workspace (cargo-fuzz needs nightly to run them);
     // a stable compile check keeps them from rotting.
@@ -142,6 +153,70 @@ struct Counts {
     passed: u64,
     failed: u64,
     ignored: u64,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.ignored += other.ignored;
+    }
+}
+
+/// System tools the tests use: poppler-utils (PDF checks) and Mesa's software Vulkan driver
+/// (the GPU canvas test). Installed with apt-get when missing and we are root; otherwise the
+/// error says exactly what to install.
+fn ensure_system_packages() -> Result<()> {
+    let have_poppler = ["pdftotext", "pdffonts", "pdfinfo", "pdftoppm"].iter().all(|t| which(t));
+    let have_lavapipe = std::fs::read_dir("/usr/share/vulkan/icd.d")
+        .map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("lvp_icd")))
+        .unwrap_or(false)
+        && [
+            "/usr/lib/x86_64-linux-gnu/libvulkan.so.1",
+            "/usr/lib/aarch64-linux-gnu/libvulkan.so.1",
+            "/usr/lib/libvulkan.so.1",
+        ]
+        .iter()
+        .any(|p| Path::new(p).exists());
+    let mut missing = Vec::new();
+    if !have_poppler {
+        missing.push("poppler-utils");
+    }
+    if !have_lavapipe {
+        missing.extend(["mesa-vulkan-drivers", "libvulkan1"]);
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout.trim_ascii() == b"0").unwrap_or(false);
+    if !root || !which("apt-get") {
+        bail!(
+            "the tests need these Debian packages: {} (install them with `sudo apt-get install -y {}`)",
+            missing.join(", "),
+            missing.join(" ")
+        );
+    }
+    run("apt-get update", Command::new("apt-get").args(["update", "-qq"]))?;
+    run(
+        &format!("apt-get install {}", missing.join(" ")),
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+fn which(tool: &str) -> bool {
+    env::var_os("PATH").is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
+}
+
+fn golden() -> Result<()> {
+    run(
+        "re-create golden images (render/tests/golden)",
+        cargo().args(["test", "-p", "render", "--test", "golden"]).env("UPDATE_GOLDENS", "1"),
+    )?;
+    eprintln!("golden references written to render/tests/golden/; look at the changed PNGs before committing them");
+    Ok(())
 }
 
 /// Runs a `cargo test` command, echoing its output, and adds up its `test result:` lines.
@@ -182,11 +257,11 @@ fn run_counting_tests(step: &str, cmd: &mut Command) -> Result<Counts> {
 
 fn bench(args: &[String]) -> Result<()> {
     let mut cmd = cargo();
-    cmd.args(["bench", "-p", "editor-core"]);
+    cmd.args(["bench", "-p", "editor-core", "-p", "render"]);
     if !args.is_empty() {
         cmd.arg("--").args(args);
     }
-    run("criterion benches (editor-core)", &mut cmd)
+    run("criterion benches (editor-core, render)", &mut cmd)
 }
 
 fn fuzz(args: &[String]) -> Result<()> {
