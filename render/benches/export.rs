@@ -6,6 +6,8 @@
 //! and a 512 px thumbnail. Prints the median of several runs. Goals (issue 3): 4K total
 //! ≤ 250 ms on 2 cores, ≥ 3× faster than resvg, thumbnail ≤ 15 ms.
 
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark with a broken setup must fail loudly")]
+
 use std::io::Cursor;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,7 +52,9 @@ fn design(assets: &mut MemoryAssets) -> Design {
                 filters: Filters::default(),
             }),
             1 | 3 => {
-                let mut t = TextContent::new(["Summer sale", "New arrivals 2026", "Shop now →", "Free shipping"][i as usize % 4]);
+                let mut t = TextContent::new(
+                    ["Summer sale", "New arrivals 2026", "Shop now →", "Free shipping"][i as usize % 4],
+                );
                 t.font_size = 18.0 + f64::from(i % 7) * 3.0;
                 t.font_weight = [400, 700, 800][i as usize % 3];
                 t.font_family = ["Inter", "Lato", "EB Garamond", "Bebas Neue"][i as usize % 4].into();

@@ -94,7 +94,9 @@ impl Composer<'_, '_> {
     }
 
     fn layer(&mut self, layer: &Layer, t: Affine) -> Result<(), RenderError> {
-        if !(layer.w > 0.0 && layer.h > 0.0) && !matches!(&layer.content, LayerContent::Shape(s) if s.shape == Shape::Line) {
+        let is_line = matches!(&layer.content, LayerContent::Shape(s) if s.shape == Shape::Line);
+        let has_area = layer.w > 0.0 && layer.h > 0.0;
+        if !has_area && !is_line {
             return Ok(());
         }
         match &layer.content {
@@ -195,7 +197,8 @@ impl Composer<'_, '_> {
         };
         let (dw, dh) = (crop.width() * sx, crop.height() * sy);
         let (ox, oy) = ((bw - dw) / 2.0, (bh - dh) / 2.0);
-        let place = Affine::translate((ox, oy)) * Affine::scale_non_uniform(sx, sy) * Affine::translate((-crop.x0, -crop.y0));
+        let place =
+            Affine::translate((ox, oy)) * Affine::scale_non_uniform(sx, sy) * Affine::translate((-crop.x0, -crop.y0));
         let visible = Rect::new(ox.max(0.0), oy.max(0.0), (ox + dw).min(bw), (oy + dh).min(bh));
         let image = if content.filters == editor_core::Filters::default() {
             image
@@ -306,8 +309,10 @@ fn star_path(w: f64, h: f64, n: u32, inner: Option<f64>) -> BezPath {
 /// A design paint as a brush; gradient geometry is in unit-box coordinates of a `w`×`h` box.
 pub fn brush_of(paint: &Paint, w: f64, h: f64) -> Brush {
     let stops = |stops: &[editor_core::GradientStop]| -> Vec<Stop> {
-        let mut out: Vec<Stop> =
-            stops.iter().map(|s| Stop { offset: s.offset.clamp(0.0, 1.0) as f32, color: Rgba::from(s.color) }).collect();
+        let mut out: Vec<Stop> = stops
+            .iter()
+            .map(|s| Stop { offset: s.offset.clamp(0.0, 1.0) as f32, color: Rgba::from(s.color) })
+            .collect();
         out.sort_by(|a, b| a.offset.total_cmp(&b.offset));
         out
     };

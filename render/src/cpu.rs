@@ -5,7 +5,7 @@
 //! set a paint, draw, push a layer and draw glyphs. The CPU output is the reference image.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, Weak};
 
 use vello_cpu::kurbo::{Affine, BezPath, Rect};
 use vello_cpu::peniko::{self, ColorStop, Fill, Gradient, ImageQuality, ImageSampler};
@@ -158,7 +158,12 @@ fn paint_item(canvas: &mut impl Canvas, item: &Item, view: Affine) {
         }
         Item::Stroke { path, transform, brush, style } => {
             let t = view * *transform;
-            if brush.is_invisible() || !usable(&t) || !(style.width > 0.0) || !style.width.is_finite() {
+            if brush.is_invisible()
+                || !usable(&t)
+                || style.width.is_nan()
+                || style.width <= 0.0
+                || !style.width.is_finite()
+            {
                 return;
             }
             let (paint, paint_transform) = paint_of(brush);
@@ -173,6 +178,9 @@ fn paint_item(canvas: &mut impl Canvas, item: &Item, view: Affine) {
             if !usable(&t) || *opacity <= 0.0 {
                 return;
             }
+            // Drawn much smaller than its pixels: sample a pre-shrunk copy (faster, no aliasing).
+            let (image, t) = mip_for(image, t);
+            let image = &image;
             let source = canvas.image_source(image);
             let sampler = ImageSampler { quality: ImageQuality::Medium, alpha: unit(*opacity), ..Default::default() };
             canvas.set_transform(t);
@@ -183,7 +191,12 @@ fn paint_item(canvas: &mut impl Canvas, item: &Item, view: Affine) {
         }
         Item::Glyphs(run) => {
             let t = view * run.transform;
-            if run.brush.is_invisible() || !usable(&t) || run.glyphs.is_empty() || !(run.font_size > 0.0) {
+            if run.brush.is_invisible()
+                || !usable(&t)
+                || run.glyphs.is_empty()
+                || run.font_size.is_nan()
+                || run.font_size <= 0.0
+            {
                 return;
             }
             let (paint, paint_transform) = paint_of(&run.brush);
@@ -213,14 +226,89 @@ fn paint_item(canvas: &mut impl Canvas, item: &Item, view: Affine) {
     }
 }
 
+type Derived<T> = Mutex<HashMap<(usize, u32), (Weak<RasterImage>, Arc<T>)>>;
+
+/// Images derived from scene images (mip levels, premultiplied pixmaps), kept while their
+/// source image lives. Keyed by the source's address, checked against a weak reference.
+fn derived<T>(cache: &Derived<T>, image: &Arc<RasterImage>, level: u32, make: impl FnOnce() -> T) -> Arc<T> {
+    let key = (Arc::as_ptr(image) as usize, level);
+    let mut map = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((source, value)) = map.get(&key)
+        && source.upgrade().is_some_and(|s| Arc::ptr_eq(&s, image))
+    {
+        return value.clone();
+    }
+    map.retain(|_, (source, _)| source.strong_count() > 0);
+    let value = Arc::new(make());
+    map.insert(key, (Arc::downgrade(image), value.clone()));
+    value
+}
+
+static MIPS: LazyLock<Derived<RasterImage>> = LazyLock::new(Default::default);
+static PREMULTIPLIED: LazyLock<Derived<Pixmap>> = LazyLock::new(Default::default);
+
+/// The premultiplied pixmap of `image`, made once while the image lives.
+pub fn cached_pixmap(image: &Arc<RasterImage>) -> Arc<Pixmap> {
+    derived(&PREMULTIPLIED, image, 0, || premultiplied_pixmap(image))
+}
+
+/// The copy of `image` to sample when it is drawn with transform `t`: halved (box filter)
+/// while it would still be drawn at less than half its size, with `t` adjusted to match.
+fn mip_for(image: &Arc<RasterImage>, t: Affine) -> (Arc<RasterImage>, Affine) {
+    let scale = t.determinant().abs().sqrt();
+    let mut level = 0u32;
+    while level < 8 && scale * f64::from(1u32 << (level + 1)) <= 0.5 + 1e-9 {
+        level += 1;
+    }
+    if level == 0 {
+        return (image.clone(), t);
+    }
+    let mut current = image.clone();
+    for l in 1..=level {
+        if current.width < 2 || current.height < 2 {
+            break;
+        }
+        let source = current.clone();
+        current = derived(&MIPS, image, l, || halve(&source));
+    }
+    let sx = f64::from(image.width) / f64::from(current.width);
+    let sy = f64::from(image.height) / f64::from(current.height);
+    (current, t * Affine::scale_non_uniform(sx, sy))
+}
+
+/// Halves an image with a 2×2 box filter on premultiplied values.
+fn halve(image: &RasterImage) -> RasterImage {
+    let (w, h) = (image.width as usize, image.height as usize);
+    let (nw, nh) = ((w / 2).max(1), (h / 2).max(1));
+    let mut out = vec![0u8; nw * nh * 4];
+    for y in 0..nh {
+        for x in 0..nw {
+            let mut acc = [0u32; 4];
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let (sx, sy) = ((2 * x + dx).min(w - 1), (2 * y + dy).min(h - 1));
+                let p = &image.pixels[(sy * w + sx) * 4..][..4];
+                let a = u32::from(p[3]);
+                acc[0] += u32::from(p[0]) * a;
+                acc[1] += u32::from(p[1]) * a;
+                acc[2] += u32::from(p[2]) * a;
+                acc[3] += a;
+            }
+            let o = &mut out[(y * nw + x) * 4..][..4];
+            for c in 0..3 {
+                // Weighted mean of 0..=255 values (0 where the pixels are all transparent).
+                o[c] = (acc[c] + acc[3] / 2).checked_div(acc[3]).unwrap_or(0) as u8;
+            }
+            o[3] = ((acc[3] + 2) / 4) as u8;
+        }
+    }
+    RasterImage { width: nw as u32, height: nh as u32, pixels: out, opaque: image.opaque }
+}
+
 /// Glyph-run settings shared by the CPU and GPU canvases: the faux-italic skew and the
 /// embolden amount in run-space pixels.
 pub fn glyph_style(run: &GlyphRun) -> (Affine, f64) {
-    let skew = if run.synthetic_skew != 0.0 {
-        Affine::skew(-f64::from(run.synthetic_skew), 0.0)
-    } else {
-        Affine::IDENTITY
-    };
+    let skew =
+        if run.synthetic_skew != 0.0 { Affine::skew(-f64::from(run.synthetic_skew), 0.0) } else { Affine::IDENTITY };
     (skew, f64::from(run.synthetic_embolden) * f64::from(run.font_size))
 }
 
@@ -237,15 +325,17 @@ pub struct CpuCanvas {
 }
 
 impl CpuCanvas {
-    /// A canvas of `width`×`height` pixels.
+    /// A canvas of `width`×`height` pixels. Outputs under a megapixel render on this thread
+    /// (a worker pool costs more than it saves there); larger ones use the other cores too.
     pub fn new(width: u16, height: u16) -> Self {
-        let settings = RenderSettings {
-            num_threads: std::thread::available_parallelism()
-                .map(|n| u16::try_from(n.get().saturating_sub(1)).unwrap_or(0).min(8))
-                .unwrap_or(0),
-            ..RenderSettings::default()
-        };
-        CpuCanvas { ctx: RenderContext::new_with(width, height, settings), resources: Resources::new(), images: HashMap::new() }
+        let pixels = u32::from(width) * u32::from(height);
+        let workers = std::thread::available_parallelism()
+            .map(|n| u16::try_from(n.get().saturating_sub(1)).unwrap_or(0).min(8))
+            .unwrap_or(0);
+        let settings =
+            RenderSettings { num_threads: if pixels < 1_000_000 { 0 } else { workers }, ..RenderSettings::default() };
+        let resources = RESOURCES.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
+        CpuCanvas { ctx: RenderContext::new_with(width, height, settings), resources, images: HashMap::new() }
     }
 
     /// Renders what was drawn into a premultiplied pixmap.
@@ -253,9 +343,17 @@ impl CpuCanvas {
         self.ctx.flush();
         let mut pixmap = Pixmap::new(self.ctx.width(), self.ctx.height());
         self.ctx.render(&mut pixmap, &mut self.resources);
+        let mut pool = RESOURCES.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < 4 {
+            // Glyph outline caches carry over to the next render.
+            pool.push(std::mem::take(&mut self.resources));
+        }
         pixmap
     }
 }
+
+/// Renderer resources (glyph caches) reused between renders.
+static RESOURCES: LazyLock<Mutex<Vec<Resources>>> = LazyLock::new(Default::default);
 
 impl Canvas for CpuCanvas {
     fn set_transform(&mut self, transform: Affine) {
@@ -289,10 +387,7 @@ impl Canvas for CpuCanvas {
         self.ctx.pop_layer();
     }
     fn image_source(&mut self, image: &Arc<RasterImage>) -> ImageSource {
-        self.images
-            .entry(Arc::as_ptr(image))
-            .or_insert_with(|| ImageSource::Pixmap(Arc::new(premultiplied_pixmap(image))))
-            .clone()
+        self.images.entry(Arc::as_ptr(image)).or_insert_with(|| ImageSource::Pixmap(cached_pixmap(image))).clone()
     }
     fn fill_glyphs(&mut self, run: &GlyphRun) {
         let (skew, embolden) = glyph_style(run);

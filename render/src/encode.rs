@@ -53,7 +53,12 @@ pub fn jpeg(image: &RasterImage, quality: u8) -> Result<Vec<u8>, RenderError> {
 pub fn webp(image: &RasterImage) -> Result<Vec<u8>, RenderError> {
     let mut out = Vec::new();
     if image.opaque {
-        WebPEncoder::new_lossless(&mut out).write_image(&rgb(image), image.width, image.height, image::ExtendedColorType::Rgb8)
+        WebPEncoder::new_lossless(&mut out).write_image(
+            &rgb(image),
+            image.width,
+            image.height,
+            image::ExtendedColorType::Rgb8,
+        )
     } else {
         WebPEncoder::new_lossless(&mut out).write_image(
             &image.pixels,

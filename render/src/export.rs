@@ -258,7 +258,8 @@ impl Renderer {
 
     /// A PNG preview of `design`, [`THUMBNAIL_SIDE`] px on its long side.
     pub fn thumbnail(&self, design: &Design, assets: &dyn AssetSource) -> Result<Exported, RenderError> {
-        let options = ExportOptions { size: OutputSize::LongSide(THUMBNAIL_SIDE), ..ExportOptions::new(ExportFormat::Png) };
+        let options =
+            ExportOptions { size: OutputSize::LongSide(THUMBNAIL_SIDE), ..ExportOptions::new(ExportFormat::Png) };
         self.export(design, assets, &options)
     }
 

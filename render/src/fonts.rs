@@ -277,7 +277,10 @@ impl FontLibrary {
         let catalog_path = dir.join("catalog.json");
         let bad = |reason: String| load_error(&catalog_path, reason);
         if catalog.version != CATALOG_VERSION {
-            return Err(bad(format!("catalogue version {} is not supported (expected {CATALOG_VERSION})", catalog.version)));
+            return Err(bad(format!(
+                "catalogue version {} is not supported (expected {CATALOG_VERSION})",
+                catalog.version
+            )));
         }
         if catalog.families.is_empty() {
             return Err(bad("the catalogue lists no families".into()));

@@ -147,9 +147,8 @@ pub fn decode_image(bytes: &[u8]) -> Result<RasterImage, DecodeError> {
     if reader.format().is_none() {
         return Err(DecodeError::Bad("not a PNG, JPEG or WebP image".into()));
     }
-    let (w, h) = reader
-        .into_dimensions()
-        .map_err(|e| DecodeError::Bad(format!("image header could not be read: {e}")))?;
+    let (w, h) =
+        reader.into_dimensions().map_err(|e| DecodeError::Bad(format!("image header could not be read: {e}")))?;
     check_image_size(w, h)?;
     let mut reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()

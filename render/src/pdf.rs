@@ -28,7 +28,9 @@ use skrifa::MetadataProvider as _;
 use skrifa::raw::TableProvider as _;
 use vello_cpu::kurbo::{Cap, Join, PathEl};
 
-use crate::scene::{Affine, BezPath, Brush, Extend, FillRule, GlyphRun, Item, RasterImage, Rgba, Scene, Stop, StrokeStyle};
+use crate::scene::{
+    Affine, BezPath, Brush, Extend, FillRule, GlyphRun, Item, RasterImage, Rgba, Scene, Stop, StrokeStyle,
+};
 
 /// Points per design pixel (a design pixel is a CSS pixel, 1/96 in).
 const PT_PER_PX: f64 = 0.75;
@@ -313,9 +315,7 @@ fn user_coordinates(font: &skrifa::FontRef<'_>, coords: &[i16]) -> Vec<(Tag, f32
             continue;
         }
         let (mut lo, mut hi) = (axis.min_value(), axis.max_value());
-        let normalised = |v: f32| {
-            axes.location([(axis.tag(), v)]).coords().get(i).map(|c| c.to_bits()).unwrap_or(0)
-        };
+        let normalised = |v: f32| axes.location([(axis.tag(), v)]).coords().get(i).map(|c| c.to_bits()).unwrap_or(0);
         for _ in 0..32 {
             let mid = (lo + hi) / 2.0;
             if normalised(mid) < target {
@@ -437,15 +437,14 @@ fn pdf_stops(stops: &[Stop]) -> Vec<PdfStop> {
 
 fn stroke(style: &StrokeStyle, paint: Paint, opacity: NormalizedF32) -> Stroke {
     let dashes = &style.dash_pattern;
-    let dash = (!dashes.is_empty()
-        && dashes.iter().all(|d| d.is_finite() && *d >= 0.0)
-        && dashes.iter().any(|d| *d > 0.0))
-    .then(|| {
-        // An odd-length array cycles through on/off the same way in PDF, SVG and kurbo.
-        let array: Vec<f32> = dashes.iter().map(|d| *d as f32).collect();
-        let offset = if style.dash_offset.is_finite() { style.dash_offset as f32 } else { 0.0 };
-        StrokeDash { array, offset }
-    });
+    let dash =
+        (!dashes.is_empty() && dashes.iter().all(|d| d.is_finite() && *d >= 0.0) && dashes.iter().any(|d| *d > 0.0))
+            .then(|| {
+                // An odd-length array cycles through on/off the same way in PDF, SVG and kurbo.
+                let array: Vec<f32> = dashes.iter().map(|d| *d as f32).collect();
+                let offset = if style.dash_offset.is_finite() { style.dash_offset as f32 } else { 0.0 };
+                StrokeDash { array, offset }
+            });
     Stroke {
         paint,
         width: style.width as f32,

@@ -40,6 +40,11 @@ pub struct SvgOptions {
 /// Writes `scene` as a standalone SVG document.
 pub fn write_svg(scene: &Scene, options: &SvgOptions) -> String {
     let mut writer = Writer { live_text: options.live_text, ..Writer::default() };
+    for item in &scene.items {
+        if let Item::Image { image, .. } = item {
+            *writer.image_uses.entry(Arc::as_ptr(image) as usize).or_default() += 1;
+        }
+    }
     if !options.transparent
         && let Some(background) = scene.background_item()
     {
@@ -77,7 +82,10 @@ struct Writer {
     gradients: HashMap<String, String>,
     /// Clip definition (without id) → id.
     clips: HashMap<String, String>,
-    /// Image (by address; the scene keeps it alive while we write) → id.
+    /// Image (by address; the scene keeps it alive while we write) → how often the scene
+    /// draws it.
+    image_uses: HashMap<usize, usize>,
+    /// Image drawn more than once (by address) → the id of its one `<image>` definition.
     images: HashMap<usize, Option<String>>,
     /// Glyph outlines → `<path>` id (`None` for empty outlines).
     outlines: HashMap<OutlineKey, Option<String>>,
@@ -264,6 +272,27 @@ impl Writer {
             return;
         }
         let key = Arc::as_ptr(image) as usize;
+        if self.image_uses.get(&key).copied().unwrap_or(0) <= 1 {
+            // Drawn once: an <image> in place.
+            let Some(png) = encode_png(image) else { return };
+            let _ = write!(
+                self.body,
+                "<image width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\"{}",
+                image.width,
+                image.height,
+                transform_attr(transform)
+            );
+            if opacity < 1.0 {
+                let _ = write!(self.body, " opacity=\"{}\"", fmt_num(f64::from(opacity)));
+            }
+            let _ = writeln!(
+                self.body,
+                " xlink:href=\"data:image/png;base64,{}\"/>",
+                base64::engine::general_purpose::STANDARD.encode(png)
+            );
+            return;
+        }
+        // Drawn several times: defined once, placed with <use>.
         let id = match self.images.get(&key) {
             Some(id) => id.clone(),
             None => {
@@ -430,7 +459,10 @@ impl Writer {
         let mut clusters: Vec<(std::ops::Range<usize>, f64, f64, f64)> = Vec::new();
         for g in &run.glyphs {
             let r = g.cluster.clone();
-            if r.start >= r.end || r.end > text.len() || !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end)
+            if r.start >= r.end
+                || r.end > text.len()
+                || !text.is_char_boundary(r.start)
+                || !text.is_char_boundary(r.end)
             {
                 continue;
             }
@@ -449,8 +481,10 @@ impl Writer {
         let mut open = String::from("<text xml:space=\"preserve\"");
         open.push_str(&transform_attr(&run.transform));
         let _ = write!(open, " font-family=\"{}\"", escape(&css_family(&run.family)));
-        if run.weight != 400 {
-            let _ = write!(open, " font-weight=\"{}\"", run.weight);
+        // Faux bold and italic become real requests, which viewers synthesise the same way.
+        let weight = if run.synthetic_embolden > 0.0 { run.weight.max(700) } else { run.weight };
+        if weight != 400 {
+            let _ = write!(open, " font-weight=\"{weight}\"");
         }
         if run.italic || run.synthetic_skew != 0.0 {
             open.push_str(" font-style=\"italic\"");
@@ -461,45 +495,53 @@ impl Writer {
 
         let ltr = clusters.windows(2).all(|w| w[0].0.end <= w[1].0.start);
         if !ltr {
-            // Right-to-left or reordered text: let the viewer shape the logical string, anchored
-            // at the run's right edge and stretched to the run's width.
+            // Right-to-left or reordered text: one chunk of the logical string, which the
+            // viewer shapes and orders itself (its bidi algorithm lays right-to-left letters out
+            // right to left even in a left-to-right chunk), starting at the run's left edge and
+            // stretched to the run's width. No `direction`: viewers disagree on which side
+            // `text-anchor` then refers to.
             let start = clusters.iter().map(|c| c.0.start).min().unwrap_or(0);
             let end = clusters.iter().map(|c| c.0.end).max().unwrap_or(0);
             let left = clusters.iter().map(|c| c.1).fold(f64::INFINITY, f64::min);
             let right = clusters.iter().map(|c| c.1 + c.3).fold(f64::NEG_INFINITY, f64::max);
-            let y = clusters[0].2;
+            // The baseline most glyphs sit on (marks may be raised).
+            let mut baselines: HashMap<String, usize> = HashMap::new();
+            for c in &clusters {
+                *baselines.entry(fmt_num(c.2)).or_default() += 1;
+            }
+            let y = baselines.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|(y, _)| y);
             let _ = writeln!(
                 self.body,
-                " x=\"{}\" y=\"{}\" direction=\"rtl\" textLength=\"{}\" lengthAdjust=\"spacing\">{}</text>",
-                fmt_num(right),
-                fmt_num(y),
+                " x=\"{}\" y=\"{}\" textLength=\"{}\" lengthAdjust=\"spacing\">{}</text>",
+                fmt_num(left),
+                y.unwrap_or_else(|| "0".into()),
                 fmt_num((right - left).max(0.0)),
                 escape(text.get(start..end).unwrap_or(""))
             );
             return;
         }
 
-        // Left to right: one x (and y) per character. Characters outside the Basic Multilingual
-        // Plane get a `<tspan>` of their own, because viewers disagree on whether they take one
-        // list entry or two.
+        // Left to right: the first character of each cluster is placed at its glyph's origin.
+        // The other characters of a cluster (a ligature's second letter, a combining mark) get
+        // no position of their own, so viewers shape them with the first; as a position list
+        // cannot skip characters, a new `<tspan>` starts after them. A character outside the
+        // Basic Multilingual Plane also ends its `<tspan>`, because viewers disagree on whether
+        // it takes one list entry or two.
         let mut segments: Vec<(String, Vec<f64>, Vec<f64>)> = Vec::new();
         let mut current = (String::new(), Vec::new(), Vec::new());
-        for (range, x, y, advance) in &clusters {
-            let chars: Vec<char> = text[range.clone()].chars().filter(|c| xml_char_ok(*c)).collect();
-            let n = chars.len().max(1) as f64;
-            for (i, c) in chars.into_iter().enumerate() {
-                // Characters after the first in a cluster share its advance evenly.
-                let cx = x + advance * i as f64 / n;
-                if u32::from(c) > 0xFFFF {
-                    if !current.0.is_empty() {
-                        segments.push(std::mem::take(&mut current));
-                    }
-                    segments.push((c.to_string(), vec![cx], vec![*y]));
-                } else {
-                    current.0.push(c);
-                    current.1.push(cx);
-                    current.2.push(*y);
-                }
+        for (range, x, y, _) in &clusters {
+            let mut chars = text[range.clone()].chars().filter(|c| xml_char_ok(*c));
+            let Some(first) = chars.next() else { continue };
+            current.0.push(first);
+            current.1.push(*x);
+            current.2.push(*y);
+            let mut close = u32::from(first) > 0xFFFF;
+            for c in chars {
+                current.0.push(c);
+                close = true;
+            }
+            if close {
+                segments.push(std::mem::take(&mut current));
             }
         }
         if !current.0.is_empty() {
@@ -574,11 +616,7 @@ fn stroke_attrs(style: &StrokeStyle) -> String {
 
 /// ` transform="…"`, or nothing for the identity.
 fn transform_attr(t: &Affine) -> String {
-    if *t == Affine::IDENTITY {
-        String::new()
-    } else {
-        format!(" transform=\"{}\"", transform_value(t))
-    }
+    if *t == Affine::IDENTITY { String::new() } else { format!(" transform=\"{}\"", transform_value(t)) }
 }
 
 fn transform_value(t: &Affine) -> String {
@@ -707,7 +745,9 @@ fn bgra_to_png(bytes: &[u8], width: u32, height: u32) -> Option<Vec<u8>> {
         .chunks_exact(4)
         .flat_map(|p| {
             let a = p[3];
-            let un = |c: u8| if a == 0 { 0 } else { ((u16::from(c) * 255 + u16::from(a) / 2) / u16::from(a)).min(255) as u8 };
+            let un = |c: u8| {
+                if a == 0 { 0 } else { ((u16::from(c) * 255 + u16::from(a) / 2) / u16::from(a)).min(255) as u8 }
+            };
             [un(p[2]), un(p[1]), un(p[0]), a]
         })
         .collect();
@@ -729,8 +769,8 @@ fn xml_char_ok(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
 }
 
-/// Escapes text for element content and double-quoted attributes, dropping characters XML
-/// cannot hold.
+/// Escapes text for element content and double-quoted attributes (every attribute we write
+/// is double-quoted), dropping characters XML cannot hold.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -739,7 +779,6 @@ fn escape(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             c if xml_char_ok(c) => out.push(c),
             _ => {}
         }
@@ -798,7 +837,7 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(escape("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;");
+        assert_eq!(escape("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c'");
     }
 
     #[test]

@@ -12,9 +12,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use editor_core::{TextAlign, TextContent, VerticalAlign};
-use parley::fontique::{
-    Collection, CollectionOptions, FallbackKey, FamilyId, FontInfoOverride, GenericFamily, Script,
-};
+use parley::fontique::{Collection, CollectionOptions, FallbackKey, FamilyId, FontInfoOverride, GenericFamily, Script};
 use parley::{
     Alignment, AlignmentOptions, FontContext, FontFamily, FontStyle, FontWeight, FontWidth, Layout, LayoutContext,
     LineHeight, OverflowWrap, PositionedLayoutItem, StyleProperty,
@@ -166,7 +164,8 @@ impl TextEngine {
         for (name, code) in fonts::SCRIPTS {
             let list = ids(&mut collection, &fonts.fallbacks_for(name));
             if name == "emoji" {
-                let emoji = fonts.fallback_order().get("emoji").map(|l| l.iter().map(String::as_str).collect::<Vec<_>>());
+                let emoji =
+                    fonts.fallback_order().get("emoji").map(|l| l.iter().map(String::as_str).collect::<Vec<_>>());
                 let emoji = ids(&mut collection, &emoji.unwrap_or_default());
                 collection.set_generic_families(GenericFamily::Emoji, emoji.into_iter());
             }
@@ -267,22 +266,27 @@ impl TextEngine {
 
         self.build(text, &base, &spans, 1.0, width);
         if content.auto_fit && !self.fits(width, height) {
-            self.build(text, &base, &spans, MIN_AUTO_FIT_SCALE, width);
-            if self.fits(width, height) {
-                // Largest scale that fits: `lo` always fits, `hi` never does.
-                let (mut lo, mut hi) = (MIN_AUTO_FIT_SCALE, 1.0f32);
-                for _ in 0..AUTO_FIT_STEPS {
-                    let mid = 0.5 * (lo + hi);
-                    self.build(text, &base, &spans, mid, width);
-                    if self.fits(width, height) {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
+            // Largest scale in [MIN_AUTO_FIT_SCALE, 1) that fits, by bisection: `hi` never fits,
+            // `lo` fits once `lo_fits` is set.
+            let (mut lo, mut hi, mut lo_fits) = (MIN_AUTO_FIT_SCALE, 1.0f32, false);
+            let mut built = 1.0f32;
+            for _ in 0..AUTO_FIT_STEPS {
+                let mid = 0.5 * (lo + hi);
+                self.build(text, &base, &spans, mid, width);
+                built = mid;
+                if self.fits(width, height) {
+                    (lo, lo_fits) = (mid, true);
+                } else {
+                    hi = mid;
                 }
+            }
+            if !lo_fits {
+                self.build(text, &base, &spans, MIN_AUTO_FIT_SCALE, width);
+                if !self.fits(width, height) {
+                    warnings.push(RenderWarning::TextOverflow { layer: layer.to_owned() });
+                }
+            } else if built != lo {
                 self.build(text, &base, &spans, lo, width);
-            } else {
-                warnings.push(RenderWarning::TextOverflow { layer: layer.to_owned() });
             }
         }
         self.spans = spans;

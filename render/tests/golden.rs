@@ -46,7 +46,10 @@ fn golden_images_match_their_references() {
         };
         let reference = common::read_png(&reference);
         if (reference.width, reference.height) != (image.width, image.height) {
-            failures.push(format!("{}: size {}×{} vs reference {}×{}", case.name, image.width, image.height, reference.width, reference.height));
+            failures.push(format!(
+                "{}: size {}×{} vs reference {}×{}",
+                case.name, image.width, image.height, reference.width, reference.height
+            ));
             continue;
         }
         let d = common::diff(&image, &reference);
@@ -67,5 +70,9 @@ fn missing_fonts_and_assets_warn_and_draw_placeholders() {
         .expect("renders");
     let text: Vec<String> = warnings.iter().map(ToString::to_string).collect();
     assert!(text.iter().any(|w| w.contains("No Such Font Family") && w.contains("Inter")), "{text:?}");
-    assert_eq!(warnings.iter().filter(|w| matches!(w, render::RenderWarning::MissingAsset { .. })).count(), 2, "{text:?}");
+    assert_eq!(
+        warnings.iter().filter(|w| matches!(w, render::RenderWarning::MissingAsset { .. })).count(),
+        2,
+        "{text:?}"
+    );
 }

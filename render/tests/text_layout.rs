@@ -112,7 +112,11 @@ fn assert_right_to_left(items: &[Item], what: &str) {
     clusters.sort_by_key(|c| c.0);
     assert!(clusters.len() >= 3, "{what}: too few clusters");
     for pair in clusters.windows(2) {
-        assert!(pair[1].1 < pair[0].1, "{what}: cluster at byte {} is not left of the one before: {clusters:?}", pair[1].0);
+        assert!(
+            pair[1].1 < pair[0].1,
+            "{what}: cluster at byte {} is not left of the one before: {clusters:?}",
+            pair[1].0
+        );
     }
 }
 
@@ -138,7 +142,9 @@ fn catalogue_has_enough_honest_families() {
         assert!(licence_text.contains("Copyright") || licence_text.contains("copyright"), "{licence:?}");
         match fam.license.as_str() {
             "OFL-1.1" => assert!(licence_text.contains("SIL OPEN FONT LICENSE Version 1.1"), "{licence:?}"),
-            _ => assert!(licence_text.contains("Apache License") && licence_text.contains("END OF TERMS"), "{licence:?}"),
+            _ => {
+                assert!(licence_text.contains("Apache License") && licence_text.contains("END OF TERMS"), "{licence:?}")
+            }
         }
         assert!(!fam.source.is_empty(), "{} has no source", fam.family);
         assert!(!fam.styles.is_empty());
@@ -240,8 +246,26 @@ fn arabic_is_shaped_right_to_left_in_noto_sans_arabic() {
     assert_right_to_left(&items, "arabic");
     // Shaped: contextual forms differ from the isolated forms of the same letters.
     let isolated = lay(&text("م ر ح ب ا"), 2000.0, 200.0).0;
-    let ids = |items: &[Item]| -> BTreeSet<u32> { runs(items).iter().flat_map(|r| r.glyphs.iter().map(|g| g.id)).collect() };
+    let ids =
+        |items: &[Item]| -> BTreeSet<u32> { runs(items).iter().flat_map(|r| r.glyphs.iter().map(|g| g.id)).collect() };
     assert_ne!(ids(&items), ids(&isolated));
+}
+
+#[test]
+fn arabic_ligatures_keep_their_clusters() {
+    // "لا" in سلام is one lam-alef ligature glyph covering both letters.
+    let s = "سلام عليكم";
+    let (items, warnings) = lay(&text(s), 2000.0, 200.0);
+    assert_clean(&items, &warnings, "lam-alef");
+    let clusters: Vec<&str> =
+        runs(&items).iter().flat_map(|r| r.glyphs.iter().map(move |g| &r.text[g.cluster.clone()])).collect();
+    assert!(clusters.iter().any(|c| c.contains("لا")), "{clusters:?}");
+    // Every character is covered by some glyph's cluster.
+    for (i, c) in s.char_indices().filter(|(_, c)| !c.is_whitespace()) {
+        let covered = runs(&items).iter().any(|r| r.glyphs.iter().any(|g| g.cluster.contains(&i)));
+        assert!(covered, "{c:?} at {i} has no glyph");
+    }
+    assert_right_to_left(&items, "lam-alef");
 }
 
 #[test]
@@ -376,7 +400,7 @@ fn alignment_shifts_lines() {
         content.align = align;
         x_extent(&lay(&content, 1000.0, 200.0).0)
     };
-    let (l0, l1) = at(TextAlign::Left);
+    let (l0, _) = at(TextAlign::Left);
     let (c0, c1) = at(TextAlign::Center);
     let (r0, r1) = at(TextAlign::Right);
     assert!(l0.abs() < 1.0);
@@ -434,7 +458,8 @@ fn line_height_spaces_lines() {
         let mut content = text("one\ntwo\nthree");
         content.line_height = lh;
         let (items, _) = lay(&content, 1000.0, 1000.0);
-        let ys: BTreeSet<i32> = runs(&items).iter().flat_map(|r| r.glyphs.iter().map(|g| (g.y * 10.0) as i32)).collect();
+        let ys: BTreeSet<i32> =
+            runs(&items).iter().flat_map(|r| r.glyphs.iter().map(|g| (g.y * 10.0) as i32)).collect();
         ys.into_iter().map(|y| y as f32 / 10.0).collect::<Vec<_>>()
     };
     let tight = baselines(1.0);
@@ -454,7 +479,7 @@ fn auto_fit_shrinks_until_the_block_fits() {
     let (items, warnings) = lay(&content, w, h);
     assert_clean(&items, &warnings, "auto-fit");
     let size = runs(&items)[0].font_size;
-    assert!(size < 96.0 && size >= 24.0, "size {size}");
+    assert!((24.0..96.0).contains(&size), "size {size}");
     let bottom = runs(&items).iter().flat_map(|r| r.glyphs.iter().map(|g| g.y)).fold(0.0f32, f32::max);
     // The last baseline plus the descent (about 0.25 em) stays inside the box.
     assert!(bottom + 0.25 * size <= h as f32 + 0.5, "baseline {bottom} at size {size}");
@@ -620,7 +645,11 @@ fn weights_italics_and_synthesis() {
 fn transform_is_passed_through() {
     let t = Affine::translate((100.0, 50.0)) * Affine::rotate(0.3);
     let mut content = text("Moved");
-    content.spans.push(TextSpan { start: 0, end: 2, style: TextStyle { underline: Some(true), ..TextStyle::default() } });
+    content.spans.push(TextSpan {
+        start: 0,
+        end: 2,
+        style: TextStyle { underline: Some(true), ..TextStyle::default() },
+    });
     let mut engine = TextEngine::new(library());
     let (mut items, mut warnings) = (Vec::new(), Vec::new());
     engine.layout("L1", &content, 500.0, 100.0, t, &mut items, &mut warnings);
@@ -663,7 +692,9 @@ fn degenerate_input_draws_nothing_and_does_not_panic() {
 #[test]
 fn engine_is_send_and_fast_enough() {
     fn assert_send<T: Send>() {}
+    fn assert_send_sync<T: Send + Sync>() {}
     assert_send::<TextEngine>();
+    assert_send_sync::<FontLibrary>();
 
     let mut engine = TextEngine::new(library());
     let mut content = text("Fresh roasted coffee, every morning. Olá! 50% off ☕");

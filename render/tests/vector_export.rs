@@ -9,6 +9,10 @@
 //! rasterisers antialias edges and sample images differently, so exact equality is not
 //! expected, but a misplaced shape, glyph or gradient moves the mean far past that.
 
+#![expect(clippy::expect_used, reason = "test helpers fail loudly on broken fixtures")]
+
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -145,7 +149,10 @@ fn sample_scene(with_text: bool, image_opacity: f32) -> Scene {
     });
     scene.items.push(Item::PushGroup {
         opacity: 0.5,
-        clip: Some(Clip { path: Circle::new((0.0, 0.0), 45.0).to_path(0.1), transform: Affine::translate((290.0, 170.0)) }),
+        clip: Some(Clip {
+            path: Circle::new((0.0, 0.0), 45.0).to_path(0.1),
+            transform: Affine::translate((290.0, 170.0)),
+        }),
     });
     scene.items.push(fill(rect(230.0, 110.0, 350.0, 230.0), Brush::Solid(Rgba::new(200, 0, 60, 255))));
     scene.items.push(Item::PopGroup);
@@ -245,12 +252,8 @@ fn svg_is_well_formed_and_complete() {
     let href = image.attribute(("http://www.w3.org/1999/xlink", "href")).expect("image href");
     assert!(href.starts_with("data:image/png;base64,"));
     assert_eq!(image.attribute("width"), Some("16"));
-    let image_use = doc
-        .descendants()
-        .find(|n| n.has_tag_name("use") && n.attribute("opacity").is_some())
-        .expect("image placed with opacity");
-    assert_eq!(image_use.attribute("opacity"), Some("0.9"));
-    assert_eq!(image_use.attribute("transform"), Some("matrix(4 0 0 4 210 140)"));
+    assert_eq!(image.attribute("opacity"), Some("0.9"));
+    assert_eq!(image.attribute("transform"), Some("matrix(4 0 0 4 210 140)"));
 
     // Outlined text: glyph outlines, no <text>.
     assert_eq!(count(&doc, "text"), 0);
@@ -264,7 +267,10 @@ fn svg_is_well_formed_and_complete() {
     assert_eq!(glyph_uses, SENTENCE.chars().filter(|c| *c != ' ').count());
     // "o" and "2" repeat: each distinct outline is defined once.
     let distinct: std::collections::HashSet<char> = SENTENCE.chars().filter(|c| *c != ' ').collect();
-    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("path") && n.attribute("id").is_some()).count(), distinct.len());
+    assert_eq!(
+        doc.descendants().filter(|n| n.has_tag_name("path") && n.attribute("id").is_some()).count(),
+        distinct.len()
+    );
 
     eprintln!("sample SVG (outlined): {} bytes", svg.len());
 }
@@ -277,6 +283,21 @@ fn svg_transparent_leaves_the_background_out() {
     assert!(opaque.contains("fill=\"#faf8f0\""));
     assert!(!transparent.contains("fill=\"#faf8f0\""));
     parse(&transparent);
+}
+
+#[test]
+fn svg_repeated_images_are_embedded_once() {
+    let mut scene = Scene::new(100.0, 100.0);
+    let image = test_image();
+    for i in 0..3 {
+        let transform = Affine::translate((f64::from(i) * 20.0, 0.0));
+        scene.items.push(Item::Image { image: image.clone(), transform, opacity: 1.0 });
+    }
+    let svg = write_svg(&scene, &SvgOptions::default());
+    let doc = parse(&svg);
+    assert_eq!(count(&doc, "image"), 1);
+    assert_eq!(count(&doc, "use"), 3);
+    assert_eq!(svg.matches("data:image/png").count(), 1);
 }
 
 #[test]
@@ -341,6 +362,7 @@ fn svg_faux_bold_and_italic() {
 
     let live = write_svg(&scene, &SvgOptions { live_text: true, ..SvgOptions::default() });
     assert!(live.contains("font-style=\"italic\""));
+    assert!(live.contains("font-weight=\"700\""));
 }
 
 #[test]
@@ -381,17 +403,41 @@ fn cpu_reference(scene: &Scene) -> RasterImage {
     render::cpu::rasterize(scene, W, H, false).expect("CPU raster")
 }
 
+fn cpu_reference_sized(scene: &Scene) -> Vec<u8> {
+    render::cpu::rasterize(scene, scene.width as u32, scene.height as u32, false).expect("CPU raster").pixels
+}
+
+/// The SVG rasterised by resvg, as straight RGBA (the scenes compared have an opaque
+/// background, so premultiplied and straight agree).
+fn svg_pixels(scene: &Scene) -> Vec<u8> {
+    let svg = write_svg(scene, &SvgOptions::default());
+    let pixmap = rasterize_svg(&svg, scene.width as u32, scene.height as u32);
+    pixmap.pixels().iter().flat_map(|p| [p.red(), p.green(), p.blue(), p.alpha()]).collect()
+}
+
+/// The PDF rasterised by `pdftoppm` at 96 dpi, as RGBA.
+fn pdf_pixels(scene: &Scene) -> Vec<u8> {
+    let pdf = write_pdf(scene).expect("PDF");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write_temp(&dir, "raster.pdf", &pdf);
+    let prefix = dir.path().join("page");
+    poppler("pdftoppm", &["-r", "96", "-png", "-singlefile", &file, prefix.to_str().expect("utf-8")]);
+    let page = image::open(dir.path().join("page.png")).expect("pdftoppm output").to_rgba8();
+    assert_eq!(page.dimensions(), (scene.width as u32, scene.height as u32), "96 dpi rasterises to the design size");
+    page.into_raw()
+}
+
+fn assert_close(what: &str, a: &[u8], b: &[u8]) {
+    let diff = mean_difference(a, b);
+    eprintln!("{what}: mean absolute difference {diff:.3}/255");
+    assert!(diff <= 3.0, "{what}: the renderings differ by {diff:.3}/255 on average");
+}
+
 #[test]
 fn svg_rasterises_like_the_cpu_renderer() {
-    let scene = sample_scene(true, 0.9);
-    let svg = write_svg(&scene, &SvgOptions::default());
-    let pixmap = rasterize_svg(&svg, W, H);
-    // resvg's pixmap is premultiplied and opaque here (the background covers it).
-    let svg_pixels: Vec<u8> = pixmap.pixels().iter().flat_map(|p| [p.red(), p.green(), p.blue(), p.alpha()]).collect();
-    let reference = cpu_reference(&scene);
-    let diff = mean_difference(&svg_pixels, &reference.pixels);
-    eprintln!("SVG (resvg) vs CPU: mean absolute difference {diff:.3}/255");
-    assert!(diff <= 3.0, "SVG rendering differs from the CPU raster by {diff:.3}/255 on average");
+    // Image opacity 1: the CPU rasteriser cannot draw images with opacity yet.
+    let scene = sample_scene(true, 1.0);
+    assert_close("SVG (resvg) vs CPU", &svg_pixels(&scene), &cpu_reference(&scene).pixels);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,18 +514,61 @@ fn pdf_page_text_and_fonts() {
 
 #[test]
 fn pdf_rasterises_like_the_cpu_renderer() {
-    let scene = sample_scene(true, 0.9);
-    let pdf = write_pdf(&scene).expect("PDF");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = write_temp(&dir, "raster.pdf", &pdf);
-    let prefix = dir.path().join("page");
-    poppler("pdftoppm", &["-r", "96", "-png", "-singlefile", &file, prefix.to_str().expect("utf-8")]);
-    let page = image::open(dir.path().join("page.png")).expect("pdftoppm output").to_rgba8();
-    assert_eq!(page.dimensions(), (W, H), "96 dpi rasterises to the design size");
-    let reference = cpu_reference(&scene);
-    let diff = mean_difference(page.as_raw(), &reference.pixels);
-    eprintln!("PDF (pdftoppm) vs CPU: mean absolute difference {diff:.3}/255");
-    assert!(diff <= 3.0, "PDF rendering differs from the CPU raster by {diff:.3}/255 on average");
+    let scene = sample_scene(true, 1.0);
+    assert_close("PDF (pdftoppm) vs CPU", &pdf_pixels(&scene), &cpu_reference(&scene).pixels);
+}
+
+#[test]
+fn image_opacity_agrees_between_svg_and_pdf() {
+    let scene = sample_scene(false, 0.6);
+    assert_close("SVG vs PDF, image at 60 %", &svg_pixels(&scene), &pdf_pixels(&scene));
+}
+
+/// Faux italic and bold, gradient-filled and rotated text, and colour emoji land in the same
+/// places in all three renderings.
+#[test]
+fn text_effects_rasterise_alike() {
+    let mut scene = Scene::new(400.0, 200.0);
+    scene.background = Some(Brush::Solid(Rgba::WHITE));
+    let mut faux = run(&inter(), "Inter", "Faux bold italic", 30.0, 10.0, 40.0, Brush::Solid(Rgba::new(0, 0, 80, 255)));
+    faux.synthetic_skew = 0.2;
+    faux.synthetic_embolden = 0.02;
+    faux.weight = 700;
+    faux.italic = true;
+    scene.items.push(Item::Glyphs(faux));
+    let gradient = Brush::Linear {
+        start: Point::new(10.0, 0.0),
+        end: Point::new(250.0, 0.0),
+        stops: stops(Rgba::new(230, 0, 0, 255), Rgba::new(0, 0, 230, 255)),
+        extend: Extend::Pad,
+        transform: Affine::IDENTITY,
+    };
+    scene.items.push(Item::Glyphs(run(&inter(), "Inter", "Gradient text", 36.0, 10.0, 90.0, gradient)));
+    let mut rotated = run(&inter(), "Inter", "Rotated", 28.0, 0.0, 0.0, Brush::Solid(Rgba::new(0, 110, 0, 255)));
+    rotated.transform = Affine::translate((260.0, 60.0)) * Affine::rotate(0.3);
+    scene.items.push(Item::Glyphs(rotated));
+    scene.items.push(Item::Glyphs(run(
+        &emoji_font(),
+        "Noto Color Emoji",
+        "😀🎉",
+        40.0,
+        20.0,
+        170.0,
+        Brush::Solid(Rgba::BLACK),
+    )));
+    scene.items.push(Item::Glyphs(run(
+        &font("noto-sans-cjk-jp/NotoSansCJK-Regular.ttc"),
+        "Noto Sans CJK JP",
+        "日本語",
+        32.0,
+        200.0,
+        170.0,
+        Brush::Solid(Rgba::BLACK),
+    )));
+    let (svg, pdf, cpu) = (svg_pixels(&scene), pdf_pixels(&scene), cpu_reference_sized(&scene));
+    assert_close("text: SVG vs CPU", &svg, &cpu);
+    assert_close("text: PDF vs CPU", &pdf, &cpu);
+    assert_close("text: SVG vs PDF", &svg, &pdf);
 }
 
 #[test]
@@ -496,6 +585,42 @@ fn pdf_options_and_transparency() {
     assert_eq!(fonts.lines().count(), 2, "{fonts}");
 }
 
+/// Right-to-left text (glyphs in visual order, clusters decreasing): the PDF extracts in
+/// logical order and live SVG text keeps the logical string, spanning the run.
+#[test]
+fn right_to_left_text() {
+    let text = "مرحبا بالعالم";
+    let arabic = font("noto-sans-arabic/NotoSansArabic-Regular.ttf");
+    // Unshaped (isolated forms) but in visual order, as a shaper would hand them over.
+    let mut glyph_run = run(&arabic, "Noto Sans Arabic", text, 30.0, 0.0, 50.0, Brush::Solid(Rgba::BLACK));
+    glyph_run.glyphs.reverse();
+    let mut pen = 10.0;
+    for glyph in &mut glyph_run.glyphs {
+        glyph.x = pen;
+        pen += glyph.advance;
+    }
+    let mut scene = Scene::new(300.0, 80.0);
+    scene.items.push(Item::Glyphs(glyph_run));
+
+    let svg = write_svg(&scene, &SvgOptions { live_text: true, ..SvgOptions::default() });
+    let doc = parse(&svg);
+    let element = doc.descendants().find(|n| n.has_tag_name("text")).expect("text");
+    assert_eq!(element.text(), Some(text));
+    assert_eq!(element.attribute("x"), Some("10"), "starts at the run's left edge");
+    let length: f64 = element.attribute("textLength").expect("textLength").parse().expect("number");
+    assert!((length - f64::from(pen - 10.0)).abs() < 0.01, "spans the run: {length} vs {}", pen - 10.0);
+
+    let pdf = write_pdf(&scene).expect("PDF");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write_temp(&dir, "rtl.pdf", &pdf);
+    let extracted = poppler("pdftotext", &[&file, "-"]);
+    let letters: String =
+        extracted.chars().filter(|c| !c.is_control() && !('\u{202a}'..='\u{202e}').contains(c)).collect();
+    assert_eq!(letters.trim(), text, "logical order: {extracted:?}");
+    let fonts = poppler("pdffonts", &[&file]);
+    assert!(fonts.contains("NotoSansArabic"), "{fonts}");
+}
+
 /// Odd input must neither panic nor produce broken files.
 #[test]
 fn odd_scenes_do_not_break_the_writers() {
@@ -503,7 +628,7 @@ fn odd_scenes_do_not_break_the_writers() {
     let nan = Affine::new([f64::NAN, 0.0, 0.0, 1.0, 0.0, 0.0]);
     let mut bad_run = run(&inter(), "Inter", "Oops", 12.0, 5.0, 40.0, Brush::Solid(Rgba::BLACK));
     bad_run.glyphs[0].cluster = 3..99; // out of range
-    bad_run.glyphs[1].cluster = 2..1; // reversed
+    bad_run.glyphs[1].cluster = std::ops::Range { start: 2, end: 1 }; // reversed
     bad_run.glyphs[2].id = 1_000_000; // no such glyph
     bad_run.glyphs[3].x = f32::NAN;
     let mut zero_size = bad_run.clone();
@@ -515,25 +640,41 @@ fn odd_scenes_do_not_break_the_writers() {
     let items = vec![
         Item::PopGroup,
         fill(BezPath::new(), Brush::Solid(Rgba::BLACK)),
-        Item::Fill { path: rect(0.0, 0.0, 10.0, 10.0), transform: nan, brush: Brush::Solid(Rgba::BLACK), rule: FillRule::EvenOdd },
+        Item::Fill {
+            path: rect(0.0, 0.0, 10.0, 10.0),
+            transform: nan,
+            brush: Brush::Solid(Rgba::BLACK),
+            rule: FillRule::EvenOdd,
+        },
         fill(rect(f64::NAN, 0.0, 10.0, 10.0), Brush::Solid(Rgba::BLACK)),
-        fill(rect(0.0, 0.0, 10.0, 10.0), Brush::Linear {
-            start: Point::new(0.0, 0.0),
-            end: Point::new(0.0, 0.0),
-            stops: Vec::new(),
-            extend: Extend::Repeat,
-            transform: Affine::scale(0.0),
-        }),
-        fill(rect(0.0, 0.0, 10.0, 10.0), Brush::Radial {
-            start_center: Point::new(0.0, 0.0),
-            start_radius: f32::NAN,
-            end_center: Point::new(0.0, 0.0),
-            end_radius: -3.0,
-            stops: vec![Stop { offset: f32::NAN, color: Rgba::WHITE }, Stop { offset: 2.0, color: Rgba::BLACK }],
-            extend: Extend::Pad,
+        fill(
+            rect(0.0, 0.0, 10.0, 10.0),
+            Brush::Linear {
+                start: Point::new(0.0, 0.0),
+                end: Point::new(0.0, 0.0),
+                stops: Vec::new(),
+                extend: Extend::Repeat,
+                transform: Affine::scale(0.0),
+            },
+        ),
+        fill(
+            rect(0.0, 0.0, 10.0, 10.0),
+            Brush::Radial {
+                start_center: Point::new(0.0, 0.0),
+                start_radius: f32::NAN,
+                end_center: Point::new(0.0, 0.0),
+                end_radius: -3.0,
+                stops: vec![Stop { offset: f32::NAN, color: Rgba::WHITE }, Stop { offset: 2.0, color: Rgba::BLACK }],
+                extend: Extend::Pad,
+                transform: Affine::IDENTITY,
+            },
+        ),
+        Item::Stroke {
+            path: rect(0.0, 0.0, 10.0, 10.0),
             transform: Affine::IDENTITY,
-        }),
-        Item::Stroke { path: rect(0.0, 0.0, 10.0, 10.0), transform: Affine::IDENTITY, brush: Brush::Solid(Rgba::BLACK), style: bad_style },
+            brush: Brush::Solid(Rgba::BLACK),
+            style: bad_style,
+        },
         Item::Image { image: empty_image, transform: Affine::IDENTITY, opacity: 1.0 },
         Item::Image { image: test_image(), transform: Affine::scale(0.0), opacity: f32::NAN },
         Item::PushGroup { opacity: f32::NAN, clip: Some(Clip { path: BezPath::new(), transform: Affine::IDENTITY }) },
@@ -557,4 +698,94 @@ fn odd_scenes_do_not_break_the_writers() {
     let error = write_pdf(&Scene::new(0.0, 10.0)).expect_err("zero width");
     assert!(error.to_string().contains("page size"), "{error}");
     parse(&write_svg(&Scene::new(0.0, 0.0), &SvgOptions::default()));
+}
+
+/// resvg, with the bundled fonts available for live text.
+fn resvg_options() -> resvg::usvg::Options<'static> {
+    let mut options = resvg::usvg::Options::default();
+    let mut seen = std::collections::HashSet::new();
+    for face in common::renderer().fonts().faces() {
+        if seen.insert(face.data.id()) {
+            options.fontdb_mut().load_font_data(face.data.data().to_vec());
+        }
+    }
+    options
+}
+
+/// `svg` rasterised by resvg to `w`×`h`, as straight RGBA.
+fn resvg_raster(svg: &str, options: &resvg::usvg::Options<'_>, scene: &Scene, w: u32, h: u32) -> RasterImage {
+    let tree = resvg::usvg::Tree::from_str(svg, options).expect("usvg parses our SVG");
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(w, h).expect("pixmap");
+    let fit = resvg::tiny_skia::Transform::from_scale(w as f32 / scene.width as f32, h as f32 / scene.height as f32);
+    resvg::render(&tree, fit, &mut pixmap.as_mut());
+    RasterImage::new(w, h, pixmap.take_demultiplied()).expect("pixels")
+}
+
+/// Every golden design exports to an SVG (outlined and live text) and a PDF that rasterise
+/// like the CPU renderer (resvg with the bundled fonts for the SVGs, `pdftoppm` for the PDF).
+#[test]
+fn golden_designs_export_faithfully() {
+    let renderer = common::renderer();
+    let options = resvg_options();
+    let mut failures = Vec::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut svg_total, mut pdf_total) = (0, 0);
+    for case in common::cases() {
+        let scene = renderer.scene(&case.design, &case.assets).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        // At the design's own size (96 dpi for the PDF), where antialiasing differences weigh
+        // least.
+        let (w, h) = (scene.width.round() as u32, scene.height.round() as u32);
+        let cpu = render::cpu::rasterize(&scene, w, h, false).expect("CPU raster");
+
+        let svg = write_svg(&scene, &SvgOptions::default());
+        check_numbers(&parse(&svg));
+        let svg_raster = resvg_raster(&svg, &options, &scene, w, h);
+        let live = write_svg(&scene, &SvgOptions { live_text: true, ..SvgOptions::default() });
+        check_numbers(&parse(&live));
+        let live_raster = resvg_raster(&live, &options, &scene, w, h);
+
+        let pdf = write_pdf(&scene).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let file = write_temp(&dir, &format!("{}.pdf", case.name), &pdf);
+        let prefix = dir.path().join(case.name);
+        let out = prefix.to_str().expect("utf-8");
+        poppler("pdftoppm", &["-png", "-singlefile", "-r", "96", &file, out]);
+        let page = image::open(format!("{out}.png")).expect("pdftoppm output").to_rgba8();
+        assert_eq!(page.dimensions(), (w, h), "{}: 96 dpi rasterises to the design size", case.name);
+        let pdf_raster = RasterImage::new(w, h, page.into_raw()).expect("pixels");
+
+        if let Some(dump) = std::env::var_os("VECTOR_DUMP") {
+            let dump = PathBuf::from(dump);
+            let rasters = [("cpu", &cpu), ("svg", &svg_raster), ("live", &live_raster), ("pdf", &pdf_raster)];
+            for (kind, raster) in rasters {
+                std::fs::write(dump.join(format!("{}.{kind}.png", case.name)), common::write_png(raster))
+                    .expect("dump");
+            }
+            std::fs::write(dump.join(format!("{}.svg", case.name)), &svg).expect("dump");
+            std::fs::write(dump.join(format!("{}.live.svg", case.name)), &live).expect("dump");
+            std::fs::write(dump.join(format!("{}.pdf", case.name)), &pdf).expect("dump");
+        }
+        let diffs = [
+            ("SVG", common::diff(&svg_raster, &cpu)),
+            ("live SVG", common::diff(&live_raster, &cpu)),
+            ("PDF", common::diff(&pdf_raster, &cpu)),
+        ];
+        eprintln!(
+            "{:<28} SVG {:>7} B, mean {:.2} | live mean {:.2} | PDF {:>7} B, mean {:.2}",
+            case.name,
+            svg.len(),
+            diffs[0].1.mean,
+            diffs[1].1.mean,
+            pdf.len(),
+            diffs[2].1.mean
+        );
+        svg_total += svg.len();
+        pdf_total += pdf.len();
+        for (format, d) in diffs {
+            if d.mean > 3.0 {
+                failures.push(format!("{}: {format} differs from the CPU raster: {d:?}", case.name));
+            }
+        }
+    }
+    eprintln!("total: SVG {svg_total} B, PDF {pdf_total} B");
+    assert!(failures.is_empty(), "vector exports differ:\n{}", failures.join("\n"));
 }

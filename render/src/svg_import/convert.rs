@@ -77,7 +77,10 @@ fn stops(gradient: &usvg::BaseGradient, opacity: f32) -> Vec<Stop> {
         .iter()
         .map(|s| {
             let c = s.color();
-            Stop { offset: s.offset().get(), color: Rgba::new(c.red, c.green, c.blue, alpha(s.opacity().get() * opacity)) }
+            Stop {
+                offset: s.offset().get(),
+                color: Rgba::new(c.red, c.green, c.blue, alpha(s.opacity().get() * opacity)),
+            }
         })
         .collect()
 }
@@ -300,7 +303,9 @@ impl Painter<'_> {
             return;
         }
         let data = match image.kind() {
-            usvg::ImageKind::PNG(d) | usvg::ImageKind::JPEG(d) | usvg::ImageKind::WEBP(d) | usvg::ImageKind::GIF(d) => d,
+            usvg::ImageKind::PNG(d) | usvg::ImageKind::JPEG(d) | usvg::ImageKind::WEBP(d) | usvg::ImageKind::GIF(d) => {
+                d
+            }
             usvg::ImageKind::SVG(tree) => {
                 if nesting < MAX_NESTING {
                     self.group(tree.root(), transform, nesting + 1);

@@ -39,7 +39,9 @@ pub(crate) fn check_script_url(value: &str, context: &dyn Fn() -> String) -> Res
 pub(crate) fn is_plain_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 1024
-        && !id.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '(' | ')' | '<' | '>' | '\\'))
+        && !id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '(' | ')' | '<' | '>' | '\\'))
 }
 
 /// The ids of every `url(...)` in `value`; anything but `url(#id)` is refused.
@@ -268,8 +270,7 @@ pub(crate) fn filter_style_sheet(css: &str) -> Result<(String, Vec<RuleRefs>), S
         let Some(body_len) = block_length(&rest[body_start..]) else { break };
         let body = &rest[body_start..body_start + body_len];
         rest = &rest[(body_start + body_len + 1).min(rest.len())..];
-        if prelude.starts_with('@') || prelude.is_empty() || body.contains('{') || prelude.contains(['<', '&'])
-        {
+        if prelude.starts_with('@') || prelude.is_empty() || body.contains('{') || prelude.contains(['<', '&']) {
             // At-rules (@media, @font-face, @keyframes…) and nested blocks are dropped.
             continue;
         }
@@ -363,8 +364,9 @@ mod tests {
     #[test]
     fn declarations_are_filtered() {
         let mut refs = Vec::new();
-        let out = filter_style_attribute("fill:red; position:absolute; STROKE : blue ;marker-end:url(#m)", &ctx, &mut refs)
-            .unwrap();
+        let out =
+            filter_style_attribute("fill:red; position:absolute; STROKE : blue ;marker-end:url(#m)", &ctx, &mut refs)
+                .unwrap();
         assert_eq!(out, "fill:red;stroke:blue;marker-end:url(#m)");
         assert_eq!(refs, vec![("marker-end".to_owned(), "m".to_owned())]);
         assert!(filter_style_attribute("background:url(http://x)", &ctx, &mut refs).is_err());

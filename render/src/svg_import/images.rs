@@ -1,6 +1,6 @@
 //! Embedded raster images: data-URL checks for the sanitiser, usvg's data resolver, decoding.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -52,26 +52,33 @@ impl Format {
         }
     }
 
-    fn image_format(self) -> Option<image::ImageFormat> {
+    fn image_format(self) -> image::ImageFormat {
         match self {
-            Format::Png => Some(image::ImageFormat::Png),
-            Format::Jpeg => Some(image::ImageFormat::Jpeg),
-            Format::Webp => Some(image::ImageFormat::WebP),
-            // The `image` crate is built without GIF; GIFs are measured but not decoded.
-            Format::Gif => None,
+            Format::Png => image::ImageFormat::Png,
+            Format::Jpeg => image::ImageFormat::Jpeg,
+            Format::Webp => image::ImageFormat::WebP,
+            // Decodes only when the `image` crate is built with its `gif` feature; otherwise
+            // GIFs are measured and accepted but not drawn.
+            Format::Gif => image::ImageFormat::Gif,
         }
     }
 }
 
 /// Width and height from the image header, without decoding pixels.
 pub(crate) fn dimensions(format: Format, data: &[u8]) -> Option<(u32, u32)> {
-    match format.image_format() {
-        Some(f) => image::ImageReader::with_format(Cursor::new(data), f).into_dimensions().ok(),
-        None => {
-            // GIF logical screen: bytes 6..10, little-endian.
+    let be32 = |at: usize| Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?));
+    match format {
+        // The IHDR chunk comes first: width and height at bytes 16..24, big-endian.
+        Format::Png if data.get(12..16) == Some(b"IHDR") => Some((be32(16)?, be32(20)?)),
+        Format::Png => None,
+        // GIF logical screen: bytes 6..10, little-endian.
+        Format::Gif => {
             let w = u16::from_le_bytes([*data.get(6)?, *data.get(7)?]);
             let h = u16::from_le_bytes([*data.get(8)?, *data.get(9)?]);
             Some((u32::from(w), u32::from(h)))
+        }
+        Format::Jpeg | Format::Webp => {
+            image::ImageReader::with_format(Cursor::new(data), format.image_format()).into_dimensions().ok()
         }
     }
 }
@@ -134,7 +141,7 @@ pub(crate) fn resolve_data(mime: &str, data: Arc<Vec<u8>>, max_pixels: u64) -> O
 
 /// Decodes `data` into straight RGBA8 within `max_pixels`; `None` when it is not decodable.
 pub(crate) fn decode(format: Format, data: &[u8], max_pixels: u64) -> Option<RasterImage> {
-    let image_format = format.image_format()?;
+    let image_format = format.image_format();
     let (w, h) = dimensions(format, data)?;
     if w == 0 || h == 0 || u64::from(w) * u64::from(h) > max_pixels {
         return None;
@@ -155,7 +162,7 @@ pub(crate) fn decode(format: Format, data: &[u8], max_pixels: u64) -> Option<Ras
 /// once, keyed by the address of its bytes.
 pub(crate) fn decode_all(tree: &usvg::Tree, max_pixels: u64) -> HashMap<usize, Arc<RasterImage>> {
     let mut out = HashMap::new();
-    let mut failed = Vec::new();
+    let mut failed = HashSet::new();
     collect(tree.root(), max_pixels, &mut out, &mut failed);
     out
 }
@@ -164,7 +171,7 @@ fn collect(
     group: &usvg::Group,
     max_pixels: u64,
     out: &mut HashMap<usize, Arc<RasterImage>>,
-    failed: &mut Vec<usize>,
+    failed: &mut HashSet<usize>,
 ) {
     for node in group.children() {
         match node {
@@ -190,7 +197,9 @@ fn collect(
                     Some(raster) => {
                         out.insert(key, Arc::new(raster));
                     }
-                    None => failed.push(key),
+                    None => {
+                        failed.insert(key);
+                    }
                 }
             }
         }

@@ -231,7 +231,8 @@ pub fn import_with_faces(bytes: &[u8], faces: &[FontData], limits: &SvgLimits) -
 /// (the content is drawn plain), a pattern paint becomes the first solid colour found in the
 /// pattern, a clip path is the union of its children's outlines (a clip path on a clip path,
 /// or on one of its children, is ignored), dashes that would cut a path into more than 100,000
-/// pieces are drawn solid, and GIF images are skipped (no GIF decoder is built in).
+/// pieces are drawn solid, and GIF images are drawn only when the `image` crate is built with
+/// its `gif` feature (it is not at the moment: they are left out).
 pub fn draw(doc: &SvgDocument, transform: Affine, items: &mut Vec<Item>) {
     convert::draw_tree(doc, transform, items);
 }
@@ -261,8 +262,7 @@ fn font_database(faces: &[FontData]) -> Arc<usvg::fontdb::Database> {
     }
     // Generic families (and usvg's own last resort, `serif`) all mean the default family, or
     // whatever we have if it is missing.
-    let has_default =
-        db.faces().any(|f| f.families.iter().any(|(name, _)| name.eq_ignore_ascii_case(DEFAULT_FAMILY)));
+    let has_default = db.faces().any(|f| f.families.iter().any(|(name, _)| name.eq_ignore_ascii_case(DEFAULT_FAMILY)));
     let fallback = if has_default {
         Some(DEFAULT_FAMILY.to_owned())
     } else {

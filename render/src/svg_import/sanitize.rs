@@ -15,14 +15,58 @@ const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
 
 /// Elements that are kept (SVG namespace or no namespace; names are case-sensitive).
 const ALLOWED_ELEMENTS: &[&str] = &[
-    "svg", "g", "defs", "symbol", "use", "switch", "a",
-    "path", "rect", "circle", "ellipse", "line", "polyline", "polygon",
-    "text", "tspan", "textPath",
-    "linearGradient", "radialGradient", "stop", "pattern", "clipPath", "mask", "marker", "image", "style",
-    "filter", "feBlend", "feColorMatrix", "feComponentTransfer", "feComposite", "feConvolveMatrix",
-    "feDiffuseLighting", "feDisplacementMap", "feDistantLight", "feDropShadow", "feFlood", "feFuncA", "feFuncB",
-    "feFuncG", "feFuncR", "feGaussianBlur", "feImage", "feMerge", "feMergeNode", "feMorphology", "feOffset",
-    "fePointLight", "feSpecularLighting", "feSpotLight", "feTile", "feTurbulence",
+    "svg",
+    "g",
+    "defs",
+    "symbol",
+    "use",
+    "switch",
+    "a",
+    "path",
+    "rect",
+    "circle",
+    "ellipse",
+    "line",
+    "polyline",
+    "polygon",
+    "text",
+    "tspan",
+    "textPath",
+    "linearGradient",
+    "radialGradient",
+    "stop",
+    "pattern",
+    "clipPath",
+    "mask",
+    "marker",
+    "image",
+    "style",
+    "filter",
+    "feBlend",
+    "feColorMatrix",
+    "feComponentTransfer",
+    "feComposite",
+    "feConvolveMatrix",
+    "feDiffuseLighting",
+    "feDisplacementMap",
+    "feDistantLight",
+    "feDropShadow",
+    "feFlood",
+    "feFuncA",
+    "feFuncB",
+    "feFuncG",
+    "feFuncR",
+    "feGaussianBlur",
+    "feImage",
+    "feMerge",
+    "feMergeNode",
+    "feMorphology",
+    "feOffset",
+    "fePointLight",
+    "feSpecularLighting",
+    "feSpotLight",
+    "feTile",
+    "feTurbulence",
 ];
 
 /// Elements that are refused wherever they appear (compared lower-cased), with the reason.
@@ -67,38 +111,196 @@ const DANGEROUS_ELEMENTS: &[(&str, &str)] = &[
 
 /// Presentation attributes, also accepted as CSS properties in `style` and `<style>`.
 pub(crate) const ALLOWED_PROPERTIES: &[&str] = &[
-    "alignment-baseline", "baseline-shift", "clip", "clip-path", "clip-rule", "color", "color-interpolation",
-    "color-interpolation-filters", "color-rendering", "direction", "display", "dominant-baseline", "fill",
-    "fill-opacity", "fill-rule", "filter", "flood-color", "flood-opacity", "font", "font-family",
-    "font-feature-settings", "font-kerning", "font-optical-sizing", "font-size", "font-size-adjust",
-    "font-stretch", "font-style", "font-synthesis", "font-variant", "font-variant-caps", "font-variant-east-asian",
-    "font-variant-ligatures", "font-variant-numeric", "font-variant-position", "font-variation-settings",
-    "font-weight", "glyph-orientation-horizontal", "glyph-orientation-vertical", "image-rendering", "inline-size",
-    "isolation", "kerning", "letter-spacing", "lighting-color", "line-height", "marker", "marker-end", "marker-mid",
-    "marker-start", "mask", "mask-type", "mix-blend-mode", "opacity", "overflow", "paint-order", "shape-rendering",
-    "stop-color", "stop-opacity", "stroke", "stroke-dasharray", "stroke-dashoffset", "stroke-linecap",
-    "stroke-linejoin", "stroke-miterlimit", "stroke-opacity", "stroke-width", "text-anchor", "text-decoration",
-    "text-decoration-color", "text-decoration-fill", "text-decoration-line", "text-decoration-stroke",
-    "text-decoration-style", "text-orientation", "text-rendering", "transform", "transform-box",
-    "transform-origin", "unicode-bidi", "vector-effect", "visibility", "white-space", "word-spacing",
+    "alignment-baseline",
+    "baseline-shift",
+    "clip",
+    "clip-path",
+    "clip-rule",
+    "color",
+    "color-interpolation",
+    "color-interpolation-filters",
+    "color-rendering",
+    "direction",
+    "display",
+    "dominant-baseline",
+    "fill",
+    "fill-opacity",
+    "fill-rule",
+    "filter",
+    "flood-color",
+    "flood-opacity",
+    "font",
+    "font-family",
+    "font-feature-settings",
+    "font-kerning",
+    "font-optical-sizing",
+    "font-size",
+    "font-size-adjust",
+    "font-stretch",
+    "font-style",
+    "font-synthesis",
+    "font-variant",
+    "font-variant-caps",
+    "font-variant-east-asian",
+    "font-variant-ligatures",
+    "font-variant-numeric",
+    "font-variant-position",
+    "font-variation-settings",
+    "font-weight",
+    "glyph-orientation-horizontal",
+    "glyph-orientation-vertical",
+    "image-rendering",
+    "inline-size",
+    "isolation",
+    "kerning",
+    "letter-spacing",
+    "lighting-color",
+    "line-height",
+    "marker",
+    "marker-end",
+    "marker-mid",
+    "marker-start",
+    "mask",
+    "mask-type",
+    "mix-blend-mode",
+    "opacity",
+    "overflow",
+    "paint-order",
+    "shape-rendering",
+    "stop-color",
+    "stop-opacity",
+    "stroke",
+    "stroke-dasharray",
+    "stroke-dashoffset",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "stroke-miterlimit",
+    "stroke-opacity",
+    "stroke-width",
+    "text-anchor",
+    "text-decoration",
+    "text-decoration-color",
+    "text-decoration-fill",
+    "text-decoration-line",
+    "text-decoration-stroke",
+    "text-decoration-style",
+    "text-orientation",
+    "text-rendering",
+    "transform",
+    "transform-box",
+    "transform-origin",
+    "unicode-bidi",
+    "vector-effect",
+    "visibility",
+    "white-space",
+    "word-spacing",
     "writing-mode",
 ];
 
 /// Other attributes that are kept (no namespace; `href`, `style` and `xml:space` are handled
 /// separately).
 const ALLOWED_ATTRIBUTES: &[&str] = &[
-    "id", "class", "x", "y", "z", "width", "height", "rx", "ry", "cx", "cy", "r", "fx", "fy", "fr", "x1", "y1", "x2",
-    "y2", "d", "points", "pathLength", "viewBox", "preserveAspectRatio", "gradientUnits", "gradientTransform",
-    "spreadMethod", "offset", "patternUnits", "patternContentUnits", "patternTransform", "clipPathUnits",
-    "maskUnits", "maskContentUnits", "markerWidth", "markerHeight", "markerUnits", "refX", "refY", "orient", "dx",
-    "dy", "rotate", "textLength", "lengthAdjust", "startOffset", "method", "spacing", "side", "path",
-    "filterUnits", "primitiveUnits", "in", "in2", "result", "mode", "type", "values", "tableValues", "slope",
-    "intercept", "amplitude", "exponent", "k1", "k2", "k3", "k4", "operator", "order", "kernelMatrix", "divisor",
-    "bias", "targetX", "targetY", "edgeMode", "kernelUnitLength", "preserveAlpha", "surfaceScale",
-    "diffuseConstant", "specularConstant", "specularExponent", "azimuth", "elevation", "pointsAtX", "pointsAtY",
-    "pointsAtZ", "limitingConeAngle", "specularExponent", "scale", "xChannelSelector", "yChannelSelector",
-    "stdDeviation", "radius", "baseFrequency", "numOctaves", "seed", "stitchTiles", "requiredFeatures",
-    "requiredExtensions", "systemLanguage", "background-color",
+    "id",
+    "class",
+    "x",
+    "y",
+    "z",
+    "width",
+    "height",
+    "rx",
+    "ry",
+    "cx",
+    "cy",
+    "r",
+    "fx",
+    "fy",
+    "fr",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "d",
+    "points",
+    "pathLength",
+    "viewBox",
+    "preserveAspectRatio",
+    "gradientUnits",
+    "gradientTransform",
+    "spreadMethod",
+    "offset",
+    "patternUnits",
+    "patternContentUnits",
+    "patternTransform",
+    "clipPathUnits",
+    "maskUnits",
+    "maskContentUnits",
+    "markerWidth",
+    "markerHeight",
+    "markerUnits",
+    "refX",
+    "refY",
+    "orient",
+    "dx",
+    "dy",
+    "rotate",
+    "textLength",
+    "lengthAdjust",
+    "startOffset",
+    "method",
+    "spacing",
+    "side",
+    "path",
+    "filterUnits",
+    "primitiveUnits",
+    "in",
+    "in2",
+    "result",
+    "mode",
+    "type",
+    "values",
+    "tableValues",
+    "slope",
+    "intercept",
+    "amplitude",
+    "exponent",
+    "k1",
+    "k2",
+    "k3",
+    "k4",
+    "operator",
+    "order",
+    "kernelMatrix",
+    "divisor",
+    "bias",
+    "targetX",
+    "targetY",
+    "edgeMode",
+    "kernelUnitLength",
+    "preserveAlpha",
+    "surfaceScale",
+    "diffuseConstant",
+    "specularConstant",
+    "specularExponent",
+    "azimuth",
+    "elevation",
+    "pointsAtX",
+    "pointsAtY",
+    "pointsAtZ",
+    "limitingConeAngle",
+    "specularExponent",
+    "scale",
+    "xChannelSelector",
+    "yChannelSelector",
+    "stdDeviation",
+    "radius",
+    "baseFrequency",
+    "numOctaves",
+    "seed",
+    "stitchTiles",
+    "requiredFeatures",
+    "requiredExtensions",
+    "systemLanguage",
+    "background-color",
 ];
 
 /// Shapes: the elements markers attach to.
@@ -155,7 +357,10 @@ pub fn sanitize(bytes: &[u8], limits: &SvgLimits) -> Result<String, SvgError> {
     let root = doc.root_element();
     let root_ns = root.tag_name().namespace();
     if root.tag_name().name() != "svg" || !(root_ns.is_none() || root_ns == Some(SVG_NS)) {
-        return Err(SvgError::Rejected(format!("the root element is <{}>, not <svg>", truncate(root.tag_name().name(), 40))));
+        return Err(SvgError::Rejected(format!(
+            "the root element is <{}>, not <svg>",
+            truncate(root.tag_name().name(), 40)
+        )));
     }
 
     let elements = doc.descendants().filter(roxmltree::Node::is_element).count() as u64;
@@ -201,11 +406,8 @@ fn prescan(text: &str) -> Result<(), SvgError> {
             }
             i = p + 2 + check_doctype(after)?;
         } else if let Some(after) = rest.strip_prefix("<?") {
-            let name: String = after
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != '?' && *c != '>')
-                .take(40)
-                .collect();
+            let name: String =
+                after.chars().take_while(|c| !c.is_whitespace() && *c != '?' && *c != '>').take(40).collect();
             if !(name == "xml" || name == "xpacket") {
                 let why = if name.eq_ignore_ascii_case("xml-stylesheet") { " (external style sheet)" } else { "" };
                 return Err(SvgError::Rejected(format!("processing instruction <?{name}?> is not allowed{why}")));
@@ -275,6 +477,9 @@ struct Sanitizer<'l> {
     css_rules: Vec<RuleRefs>,
     image_pixels: u64,
 }
+
+/// Edges of the expansion graph: (target node, copies).
+type Edges = Vec<(usize, u64)>;
 
 /// Where an `href` may point, by element.
 enum HrefOutcome {
@@ -406,7 +611,9 @@ impl Sanitizer<'_> {
             return Err(SvgError::Rejected(format!("embedded image in <{element}> is not valid base64")));
         };
         let Some(format) = Format::sniff(&data) else {
-            return Err(SvgError::Rejected(format!("embedded data in <{element}> is not a PNG, JPEG, WebP or GIF image")));
+            return Err(SvgError::Rejected(format!(
+                "embedded data in <{element}> is not a PNG, JPEG, WebP or GIF image"
+            )));
         };
         let Some((w, h)) = images::dimensions(format, &data) else {
             return Err(SvgError::Rejected(format!("embedded {} in <{element}> cannot be read", format.mime())));
@@ -678,7 +885,7 @@ impl Sanitizer<'_> {
         }
 
         // Edges: (target, multiplier).
-        let edges = |v: usize| -> Vec<(usize, u64)> {
+        let edges = |v: usize| -> Edges {
             let node = &self.nodes[v];
             let mut e: Vec<(usize, u64)> = node.children.iter().map(|&c| (c as usize, 1)).collect();
             e.extend(node.refs.iter().filter_map(|id| resolve(id)).map(|t| (t, 1)));
@@ -710,7 +917,8 @@ impl Sanitizer<'_> {
         let mut state = vec![NEW; n];
         let mut cost = vec![0u64; n];
         let mut depth = vec![0usize; n];
-        let mut stack: Vec<(usize, Vec<(usize, u64)>, usize)> = Vec::new();
+        // (node, its edges, the next edge to visit)
+        let mut stack: Vec<(usize, Edges, usize)> = Vec::new();
         state[0] = OPEN;
         stack.push((0, edges(0), 0));
         while let Some((v, e, next)) = stack.last_mut() {

@@ -2,6 +2,7 @@
 //! deterministically in code, one shared renderer, and image comparison.
 
 #![allow(dead_code, reason = "each test binary uses a different part of this module")]
+#![expect(clippy::expect_used, reason = "test setup that fails must fail loudly")]
 
 use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
@@ -311,7 +312,8 @@ pub fn cases() -> Vec<Case> {
     );
     let mut faded = shape(Shape::Ellipse, r(300.0, 300.0, 480.0, 480.0), solid("#22c55e"), stroke("#14532d", 60.0));
     faded.opacity = 0.5;
-    let mut faint = shape(Shape::Rect { corner_radii: [0.0; 4] }, r(540.0, 100.0, 440.0, 440.0), solid("#3b82f6"), None);
+    let mut faint =
+        shape(Shape::Rect { corner_radii: [0.0; 4] }, r(540.0, 100.0, 440.0, 440.0), solid("#3b82f6"), None);
     faint.opacity = 0.3;
     add(
         "opacity",
@@ -356,14 +358,16 @@ pub fn cases() -> Vec<Case> {
     let mut g1 = g1;
     g1.rotation = 20.0;
     g1.opacity = 0.8;
-    let mut child_a = shape(Shape::Rect { corner_radii: [0.0; 4] }, r(200.0, 200.0, 400.0, 400.0), solid("#0ea5e9"), None);
+    let mut child_a =
+        shape(Shape::Rect { corner_radii: [0.0; 4] }, r(200.0, 200.0, 400.0, 400.0), solid("#0ea5e9"), None);
     child_a.parent = Some(g1.id.clone());
     let mut child_b = shape(Shape::Ellipse, r(480.0, 480.0, 400.0, 400.0), solid("#f43f5e"), None);
     child_b.parent = Some(g1.id.clone());
     let mut g2 = Layer::group(id(), r(420.0, 420.0, 240.0, 240.0));
     g2.parent = Some(g1.id.clone());
     g2.rotation = 45.0;
-    let mut child_c = shape(Shape::Rect { corner_radii: [0.0; 4] }, r(420.0, 420.0, 240.0, 240.0), solid("#facc15"), None);
+    let mut child_c =
+        shape(Shape::Rect { corner_radii: [0.0; 4] }, r(420.0, 420.0, 240.0, 240.0), solid("#facc15"), None);
     child_c.parent = Some(g2.id.clone());
     let mut hidden = shape(Shape::Ellipse, r(0.0, 0.0, 1080.0, 1080.0), solid("#000000"), None);
     hidden.hidden = true;
@@ -531,10 +535,22 @@ pub fn cases() -> Vec<Case> {
                 .enumerate()
                 .map(|(i, a)| {
                     let mut l = with_text(
-                        text(para, r(60.0 + 500.0 * (i % 2) as f64, 60.0 + 500.0 * (i / 2) as f64, 460.0, 460.0), 40.0, "Lato", 400, "#0f172a"),
+                        text(
+                            para,
+                            r(60.0 + 500.0 * (i % 2) as f64, 60.0 + 500.0 * (i / 2) as f64, 460.0, 460.0),
+                            40.0,
+                            "Lato",
+                            400,
+                            "#0f172a",
+                        ),
                         |t| {
                             t.align = *a;
-                            t.vertical_align = [VerticalAlign::Top, VerticalAlign::Middle, VerticalAlign::Bottom, VerticalAlign::Middle][i];
+                            t.vertical_align = [
+                                VerticalAlign::Top,
+                                VerticalAlign::Middle,
+                                VerticalAlign::Bottom,
+                                VerticalAlign::Middle,
+                            ][i];
                         },
                     );
                     l.name = format!("{a:?}");
@@ -569,7 +585,9 @@ pub fn cases() -> Vec<Case> {
             ]
             .iter()
             .enumerate()
-            .map(|(i, (family, s))| text(s, r(60.0, 40.0 + 180.0 * i as f64, 1080.0, 170.0), 80.0, family, 400, "#111827"))
+            .map(|(i, (family, s))| {
+                text(s, r(60.0, 40.0 + 180.0 * i as f64, 1080.0, 170.0), 80.0, family, 400, "#111827")
+            })
             .collect(),
         ),
     );
@@ -580,14 +598,37 @@ pub fn cases() -> Vec<Case> {
             square(),
             Paint::solid(hex("#fffbeb")),
             vec![with_text(
-                text("Big bold savings on every colour this weekend only", r(80.0, 80.0, 920.0, 920.0), 72.0, "Inter", 400, "#1f2937"),
+                text(
+                    "Big bold savings on every colour this weekend only",
+                    r(80.0, 80.0, 920.0, 920.0),
+                    72.0,
+                    "Inter",
+                    400,
+                    "#1f2937",
+                ),
                 |t| {
                     let span = |start: u32, end: u32, style: TextStyle| TextSpan { start, end, style };
                     t.spans = vec![
-                        span(0, 3, TextStyle { font_size: Some(140.0), font_weight: Some(800), ..TextStyle::default() }),
-                        span(4, 8, TextStyle { font_weight: Some(700), color: Some(hex("#dc2626")), ..TextStyle::default() }),
+                        span(
+                            0,
+                            3,
+                            TextStyle { font_size: Some(140.0), font_weight: Some(800), ..TextStyle::default() },
+                        ),
+                        span(
+                            4,
+                            8,
+                            TextStyle { font_weight: Some(700), color: Some(hex("#dc2626")), ..TextStyle::default() },
+                        ),
                         span(9, 16, TextStyle { italic: Some(true), underline: Some(true), ..TextStyle::default() }),
-                        span(26, 32, TextStyle { font_family: Some("Lobster Two".into()), color: Some(hex("#7c3aed")), ..TextStyle::default() }),
+                        span(
+                            26,
+                            32,
+                            TextStyle {
+                                font_family: Some("Lobster Two".into()),
+                                color: Some(hex("#7c3aed")),
+                                ..TextStyle::default()
+                            },
+                        ),
                     ];
                 },
             )],
@@ -600,19 +641,36 @@ pub fn cases() -> Vec<Case> {
             square(),
             white.clone(),
             vec![
-                with_text(text("WIDE TRACKING", r(80.0, 80.0, 920.0, 120.0), 72.0, "Montserrat", 700, "#111827"), |t| {
-                    t.letter_spacing = 0.3;
-                    t.font_family = "League Spartan".into();
-                }),
+                with_text(
+                    text("WIDE TRACKING", r(80.0, 80.0, 920.0, 120.0), 72.0, "Montserrat", 700, "#111827"),
+                    |t| {
+                        t.letter_spacing = 0.3;
+                        t.font_family = "League Spartan".into();
+                    },
+                ),
                 with_text(text("Tight tracking", r(80.0, 240.0, 920.0, 120.0), 72.0, "Inter", 700, "#111827"), |t| {
                     t.letter_spacing = -0.05;
                 }),
                 with_text(
-                    text("Loose line height makes airy paragraphs that breathe across the box", r(80.0, 400.0, 440.0, 600.0), 40.0, "Open Sans", 400, "#334155"),
+                    text(
+                        "Loose line height makes airy paragraphs that breathe across the box",
+                        r(80.0, 400.0, 440.0, 600.0),
+                        40.0,
+                        "Open Sans",
+                        400,
+                        "#334155",
+                    ),
                     |t| t.line_height = 2.0,
                 ),
                 with_text(
-                    text("Tight line height packs lines close together in the box", r(560.0, 400.0, 440.0, 600.0), 40.0, "Open Sans", 400, "#334155"),
+                    text(
+                        "Tight line height packs lines close together in the box",
+                        r(560.0, 400.0, 440.0, 600.0),
+                        40.0,
+                        "Open Sans",
+                        400,
+                        "#334155",
+                    ),
                     |t| t.line_height = 0.9,
                 ),
             ],
@@ -626,9 +684,23 @@ pub fn cases() -> Vec<Case> {
             white.clone(),
             vec![
                 text("¡Oferta! Niño, año, corazón", r(60.0, 80.0, 960.0, 120.0), 64.0, "Inter", 600, "#111827"),
-                text("Français : garçon, œuvre, à bientôt", r(60.0, 260.0, 960.0, 120.0), 64.0, "EB Garamond", 400, "#111827"),
+                text(
+                    "Français : garçon, œuvre, à bientôt",
+                    r(60.0, 260.0, 960.0, 120.0),
+                    64.0,
+                    "EB Garamond",
+                    400,
+                    "#111827",
+                ),
                 text("Deutsch: Straße, Größe, Übermaß", r(60.0, 440.0, 960.0, 120.0), 64.0, "Lato", 700, "#111827"),
-                text("Ærø · Łódź · Čeština · Ελληνικά · Кириллица", r(60.0, 620.0, 960.0, 240.0), 56.0, "Inter", 400, "#111827"),
+                text(
+                    "Ærø · Łódź · Čeština · Ελληνικά · Кириллица",
+                    r(60.0, 620.0, 960.0, 240.0),
+                    56.0,
+                    "Inter",
+                    400,
+                    "#111827",
+                ),
             ],
         ),
     );
@@ -639,12 +711,18 @@ pub fn cases() -> Vec<Case> {
             square(),
             white.clone(),
             vec![
-                with_text(text("שלום עולם — Hello 2026", r(60.0, 80.0, 960.0, 140.0), 72.0, "Inter", 400, "#111827"), |t| {
-                    t.align = TextAlign::Right;
-                }),
-                with_text(text("مرحبا بالعالم: تخفيضات 50%", r(60.0, 300.0, 960.0, 160.0), 72.0, "Inter", 400, "#0f766e"), |t| {
-                    t.align = TextAlign::Right;
-                }),
+                with_text(
+                    text("שלום עולם — Hello 2026", r(60.0, 80.0, 960.0, 140.0), 72.0, "Inter", 400, "#111827"),
+                    |t| {
+                        t.align = TextAlign::Right;
+                    },
+                ),
+                with_text(
+                    text("مرحبا بالعالم: تخفيضات 50%", r(60.0, 300.0, 960.0, 160.0), 72.0, "Inter", 400, "#0f766e"),
+                    |t| {
+                        t.align = TextAlign::Right;
+                    },
+                ),
                 text("Mixed: English עברית العربية end.", r(60.0, 560.0, 960.0, 300.0), 64.0, "Inter", 400, "#1e3a8a"),
             ],
         ),
@@ -682,7 +760,12 @@ pub fn cases() -> Vec<Case> {
             square(),
             white.clone(),
             vec![
-                shape(Shape::Rect { corner_radii: [0.0; 4] }, r(100.0, 100.0, 400.0, 300.0), None, stroke("#94a3b8", 2.0)),
+                shape(
+                    Shape::Rect { corner_radii: [0.0; 4] },
+                    r(100.0, 100.0, 400.0, 300.0),
+                    None,
+                    stroke("#94a3b8", 2.0),
+                ),
                 with_text(
                     text(
                         "This long headline shrinks until it fits inside its small box without overflowing",
@@ -694,27 +777,31 @@ pub fn cases() -> Vec<Case> {
                     ),
                     |t| t.auto_fit = true,
                 ),
-                shape(Shape::Rect { corner_radii: [0.0; 4] }, r(580.0, 100.0, 400.0, 800.0), None, stroke("#94a3b8", 2.0)),
-                with_text(
-                    text("Short fits", r(580.0, 100.0, 400.0, 800.0), 72.0, "Inter", 700, "#0f172a"),
-                    |t| {
-                        t.auto_fit = true;
-                        t.vertical_align = VerticalAlign::Middle;
-                        t.align = TextAlign::Center;
-                    },
+                shape(
+                    Shape::Rect { corner_radii: [0.0; 4] },
+                    r(580.0, 100.0, 400.0, 800.0),
+                    None,
+                    stroke("#94a3b8", 2.0),
                 ),
+                with_text(text("Short fits", r(580.0, 100.0, 400.0, 800.0), 72.0, "Inter", 700, "#0f172a"), |t| {
+                    t.auto_fit = true;
+                    t.vertical_align = VerticalAlign::Middle;
+                    t.align = TextAlign::Center;
+                }),
             ],
         ),
     );
     let mut tg = Layer::group(id(), r(140.0, 340.0, 800.0, 400.0));
     tg.rotation = -10.0;
     tg.opacity = 0.9;
-    let mut pill = shape(Shape::Rect { corner_radii: [200.0; 4] }, r(140.0, 340.0, 800.0, 400.0), solid("#111827"), None);
+    let mut pill =
+        shape(Shape::Rect { corner_radii: [200.0; 4] }, r(140.0, 340.0, 800.0, 400.0), solid("#111827"), None);
     pill.parent = Some(tg.id.clone());
-    let mut label = with_text(text("Grouped text", r(140.0, 340.0, 800.0, 400.0), 96.0, "Inter", 800, "#fbbf24"), |t| {
-        t.align = TextAlign::Center;
-        t.vertical_align = VerticalAlign::Middle;
-    });
+    let mut label =
+        with_text(text("Grouped text", r(140.0, 340.0, 800.0, 400.0), 96.0, "Inter", 800, "#fbbf24"), |t| {
+            t.align = TextAlign::Center;
+            t.vertical_align = VerticalAlign::Middle;
+        });
     label.parent = Some(tg.id.clone());
     add("text_in_rotated_group", design("Text group", square(), Paint::solid(hex("#e0f2fe")), vec![tg, pill, label]));
     let missing = editor_core::AssetId::for_bytes(b"not in the asset store");
@@ -726,8 +813,19 @@ pub fn cases() -> Vec<Case> {
             white.clone(),
             vec![
                 image_layer(&missing, r(60.0, 60.0, 460.0, 460.0), Fit::Cover, None, none),
-                Layer::new(id(), LayerContent::Svg(SvgContent { asset: missing.clone() }), r(560.0, 60.0, 460.0, 460.0)),
-                text("Font that does not exist", r(60.0, 600.0, 960.0, 200.0), 72.0, "No Such Font Family", 400, "#111827"),
+                Layer::new(
+                    id(),
+                    LayerContent::Svg(SvgContent { asset: missing.clone() }),
+                    r(560.0, 60.0, 460.0, 460.0),
+                ),
+                text(
+                    "Font that does not exist",
+                    r(60.0, 600.0, 960.0, 200.0),
+                    72.0,
+                    "No Such Font Family",
+                    400,
+                    "#111827",
+                ),
             ],
         ),
     );
@@ -742,14 +840,25 @@ pub fn cases() -> Vec<Case> {
         with_text(text("WEEKEND MARKET", r(80.0, 1220.0, 920.0, 200.0), 120.0, "Bebas Neue", 400, "#ffffff"), |t| {
             t.letter_spacing = 0.05;
         }),
-        text("Fresh food, live music and 40+ local makers", r(80.0, 1420.0, 920.0, 160.0), 52.0, "Inter", 500, "#e5e7eb"),
+        text(
+            "Fresh food, live music and 40+ local makers",
+            r(80.0, 1420.0, 920.0, 160.0),
+            52.0,
+            "Inter",
+            500,
+            "#e5e7eb",
+        ),
         shape(Shape::Rect { corner_radii: [48.0; 4] }, r(80.0, 1640.0, 440.0, 96.0), solid("#facc15"), None),
         with_text(text("Get tickets", r(80.0, 1640.0, 440.0, 96.0), 44.0, "Inter", 700, "#111827"), |t| {
             t.align = TextAlign::Center;
             t.vertical_align = VerticalAlign::Middle;
         }),
     ];
-    story_layers.push(Layer::new(id(), LayerContent::Svg(SvgContent { asset: logo.clone() }), r(80.0, 120.0, 240.0, 144.0)));
+    story_layers.push(Layer::new(
+        id(),
+        LayerContent::Svg(SvgContent { asset: logo.clone() }),
+        r(80.0, 120.0, 240.0, 144.0),
+    ));
     add("social_story", design("Story", FormatPreset::InstagramStory.format(), white.clone(), story_layers));
     add(
         "zero_and_tiny_layers",
@@ -804,8 +913,7 @@ pub fn diff(a: &RasterImage, b: &RasterImage) -> Diff {
             blocks[(y / 8) * w.div_ceil(8) + x / 8] += px;
         }
     }
-    let structural_blocks =
-        blocks.iter().filter(|&&s| s as f64 / (64.0 * 4.0) > STRUCTURAL_BLOCK_MEAN).count();
+    let structural_blocks = blocks.iter().filter(|&&s| s as f64 / (64.0 * 4.0) > STRUCTURAL_BLOCK_MEAN).count();
     Diff { mean: total as f64 / (w * h * 4) as f64, max, structural_blocks }
 }
 
