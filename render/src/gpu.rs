@@ -131,7 +131,12 @@ impl Backend {
             }
             c.used
         });
-        for source in stale {
+        self.free(encoder, stale);
+    }
+
+    /// Frees atlas uploads (their regions are cleared by passes recorded on `encoder`).
+    fn free(&mut self, encoder: &mut wgpu::CommandEncoder, sources: Vec<ImageSource>) {
+        for source in sources {
             if let ImageSource::OpaqueId { id, .. } = source {
                 self.scales.remove(&id.as_u32());
                 self.mirror.deallocate(id);
@@ -206,6 +211,21 @@ impl std::fmt::Debug for GpuCanvas<'_> {
     }
 }
 
+/// A canvas dropped without [`GpuCanvas::render`] frees its frame-only uploads.
+impl Drop for GpuCanvas<'_> {
+    fn drop(&mut self) {
+        if self.frame_images.is_empty() {
+            return;
+        }
+        let mut encoder = self
+            .up
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("creativeflow frame abandon") });
+        self.up.backend.free(&mut encoder, std::mem::take(&mut self.frame_images));
+        self.up.queue.submit([encoder.finish()]);
+    }
+}
+
 impl GpuCanvas<'_> {
     /// Images left out because the atlas was full (0 in practice; more than 512 MiB of images).
     pub fn dropped_images(&self) -> usize {
@@ -214,15 +234,42 @@ impl GpuCanvas<'_> {
 
     /// Draws the frame into `view`, which must be a `width`×`height` texture of the canvas's
     /// format with `RENDER_ATTACHMENT` usage. The view is cleared to transparent first.
-    pub fn render(self, view: &wgpu::TextureView) -> Result<(), GpuError> {
-        let GpuCanvas { scene, up, frame_images, .. } = self;
-        let Uploader { device, queue, backend } = up;
-        let texture = view.texture();
-        let (w, h) = (u32::from(scene.width()), u32::from(scene.height()));
-        if texture.format() != backend.format {
+    pub fn render(mut self, view: &wgpu::TextureView) -> Result<(), GpuError> {
+        let checked = self.check_target(view.texture());
+        let frame_images = std::mem::take(&mut self.frame_images);
+        let (device, queue) = (self.up.device, self.up.queue);
+        let backend = &mut *self.up.backend;
+        let mut encoder =
+            device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("creativeflow frame") });
+        let size =
+            vello_hybrid::RenderSize { width: u32::from(self.scene.width()), height: u32::from(self.scene.height()) };
+        let result = checked.and_then(|()| {
+            backend
+                .renderer
+                .render(
+                    &self.scene,
+                    &mut backend.resources,
+                    device,
+                    queue,
+                    &mut encoder,
+                    &size,
+                    view,
+                    &vello_hybrid::TextureBindings::new(),
+                )
+                .map_err(|e| GpuError::Render(e.to_string()))
+        });
+        backend.evict(&mut encoder, frame_images);
+        queue.submit([encoder.finish()]);
+        backend.spare = Some(std::mem::replace(&mut self.scene, vello_hybrid::Scene::new(1, 1)));
+        result
+    }
+
+    fn check_target(&self, texture: &wgpu::Texture) -> Result<(), GpuError> {
+        let format = self.up.backend.format;
+        let (w, h) = (u32::from(self.scene.width()), u32::from(self.scene.height()));
+        if texture.format() != format {
             return Err(GpuError::Target(format!(
-                "the canvas was made for {:?} but the texture is {:?}",
-                backend.format,
+                "the canvas was made for {format:?} but the texture is {:?}",
                 texture.format()
             )));
         }
@@ -236,25 +283,7 @@ impl GpuCanvas<'_> {
         if !texture.usage().contains(wgpu::TextureUsages::RENDER_ATTACHMENT) {
             return Err(GpuError::Target("the texture lacks RENDER_ATTACHMENT usage".into()));
         }
-        let mut encoder =
-            device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("creativeflow frame") });
-        let result = backend
-            .renderer
-            .render(
-                &scene,
-                &mut backend.resources,
-                device,
-                queue,
-                &mut encoder,
-                &vello_hybrid::RenderSize { width: w, height: h },
-                view,
-                &vello_hybrid::TextureBindings::new(),
-            )
-            .map_err(|e| GpuError::Render(e.to_string()));
-        backend.evict(&mut encoder, frame_images);
-        queue.submit([encoder.finish()]);
-        backend.spare = Some(scene);
-        result
+        Ok(())
     }
 
     /// Points the scene's paint transform at `transform` (plus an image's atlas scale).

@@ -3,12 +3,16 @@
 //! [`write_svg`] writes a standalone SVG 1.1 document (plus the SVG 2 `fr` attribute for
 //! two-point radial gradients) whose user space is the design's pixel space:
 //!
-//! - fills and strokes become `<path>` elements; gradients, clip paths, images and glyph
-//!   outlines go into `<defs>` once and are referenced from there;
-//! - images are embedded as `data:image/png;base64,` URLs;
-//! - groups become `<g>` with `opacity` and `clip-path`;
-//! - text is outlined (glyph outlines from skrifa, colour bitmap glyphs as images) unless
-//!   [`SvgOptions::live_text`] asks for `<text>` elements.
+//! - fills and strokes become `<path>` elements, with gradients (`userSpaceOnUse`, with
+//!   `gradientTransform` and `spreadMethod`) defined once in `<defs>`;
+//! - images become `<image>` elements with a `data:image/png;base64,` URL (an image drawn
+//!   several times is defined once and placed with `<use>`);
+//! - groups become `<g>` with `opacity` and a `clip-path` defined in `<defs>`;
+//! - text is outlined unless [`SvgOptions::live_text`] asks for `<text>` elements: each glyph
+//!   outline (from skrifa) is defined once per font, size and variation and placed with
+//!   `<use>` (a gradient-filled run becomes one `<path>` so the gradient spans it); colour
+//!   bitmap glyphs (CBDT, sbix) become embedded PNG images; faux italic is a shear, faux bold
+//!   a stroke in the text's paint. COLR glyphs are drawn from their plain outlines.
 //!
 //! Numbers are written with at most three decimals and never as `-0`; all text and attribute
 //! content is escaped.
@@ -61,7 +65,7 @@ type OutlineKey = (u64, u32, u32, u32, Vec<i16>);
 /// A bitmap glyph definition: font blob, face index, glyph, strike ppem bits.
 type BitmapKey = (u64, u32, u32, u32);
 
-/// Where a bitmap glyph's image lands relative to the glyph origin, in run-space pixels.
+/// Where a bitmap glyph's image lands relative to the glyph origin.
 struct BitmapPlacement {
     /// The `<image>` definition.
     id: String,
