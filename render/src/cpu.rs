@@ -182,12 +182,21 @@ fn paint_item(canvas: &mut impl Canvas, item: &Item, view: Affine) {
             let (image, t) = mip_for(image, t);
             let image = &image;
             let source = canvas.image_source(image);
-            let sampler = ImageSampler { quality: ImageQuality::Medium, alpha: unit(*opacity), ..Default::default() };
+            // vello applies no sampler alpha to images: fade through a layer instead.
+            let opacity = unit(*opacity);
+            if opacity < 1.0 {
+                canvas.set_transform(Affine::IDENTITY);
+                canvas.push_layer(None, opacity);
+            }
+            let sampler = ImageSampler { quality: ImageQuality::Medium, ..Default::default() };
             canvas.set_transform(t);
             canvas.set_paint_transform(Affine::IDENTITY);
             canvas.set_paint(PaintType::Image(Image { image: source, sampler }));
             canvas.set_fill_rule(Fill::NonZero);
             canvas.fill_rect(&Rect::new(0.0, 0.0, f64::from(image.width), f64::from(image.height)));
+            if opacity < 1.0 {
+                canvas.pop_layer();
+            }
         }
         Item::Glyphs(run) => {
             let t = view * run.transform;
@@ -304,12 +313,27 @@ fn halve(image: &RasterImage) -> RasterImage {
     RasterImage { width: nw as u32, height: nh as u32, pixels: out, opaque: image.opaque }
 }
 
-/// Glyph-run settings shared by the CPU and GPU canvases: the faux-italic skew and the
-/// embolden amount in run-space pixels.
+/// Glyph-run settings shared by the CPU and GPU canvases: the faux-italic skew, and the
+/// embolden amount in font units (vello caches unhinted outlines at units-per-em size and
+/// expands them there).
 pub fn glyph_style(run: &GlyphRun) -> (Affine, f64) {
-    let skew =
-        if run.synthetic_skew != 0.0 { Affine::skew(-f64::from(run.synthetic_skew), 0.0) } else { Affine::IDENTITY };
-    (skew, f64::from(run.synthetic_embolden) * f64::from(run.font_size))
+    let skew = if run.synthetic_skew != 0.0 && run.synthetic_skew.is_finite() {
+        Affine::skew(-f64::from(run.synthetic_skew), 0.0)
+    } else {
+        Affine::IDENTITY
+    };
+    let embolden = if run.synthetic_embolden > 0.0 && run.synthetic_embolden.is_finite() {
+        use skrifa::MetadataProvider as _;
+        let upem = skrifa::FontRef::from_index(run.font.data.data(), run.font.index)
+            .map(|f| {
+                f.metrics(skrifa::instance::Size::unscaled(), skrifa::instance::LocationRef::default()).units_per_em
+            })
+            .unwrap_or(1000);
+        f64::from(run.synthetic_embolden) * f64::from(upem)
+    } else {
+        0.0
+    };
+    (skew, embolden)
 }
 
 /// The glyphs of a run in vello's form.
@@ -503,6 +527,21 @@ mod tests {
         assert_eq!(px(&img, 100, 190), [0, 0, 255, 255]);
         let clear = rasterize(&scene, 50, 50, true).unwrap();
         assert_eq!(px(&clear, 2, 2)[3], 0);
+    }
+
+    #[test]
+    fn images_draw_with_opacity_and_mip_levels() {
+        let pixels = [255u8, 0, 0, 255].repeat(64 * 64);
+        let image = Arc::new(RasterImage::new(64, 64, pixels).unwrap());
+        let mut scene = Scene::new(64.0, 64.0);
+        scene.items.push(Item::Image { image: image.clone(), transform: Affine::IDENTITY, opacity: 0.5 });
+        let img = rasterize(&scene, 64, 64, true).unwrap();
+        let p = px(&img, 32, 32);
+        assert!(p[0] > 250 && (120..=135).contains(&p[3]), "{p:?}");
+        // Drawn at 1/8 size: sampled from a smaller level, same colour.
+        let small = rasterize(&scene, 8, 8, true).unwrap();
+        let p = px(&small, 4, 4);
+        assert!(p[0] > 250 && (120..=135).contains(&p[3]), "{p:?}");
     }
 
     #[test]

@@ -559,19 +559,30 @@ impl std::fmt::Debug for GpuRenderer {
 
 impl GpuRenderer {
     /// Opens a device with no window: the best adapter wgpu finds on Vulkan, Metal or DX12,
-    /// else a software one (lavapipe, WARP), else the same on GL (llvmpipe included). The device gets the
-    /// adapter's own limits, not wgpu's conservative defaults (which cap GL textures at 2048 px).
-    /// `WGPU_BACKEND` and the other wgpu environment variables are honoured.
+    /// else a software one (lavapipe, WARP), else the same on GL (llvmpipe included). The
+    /// device gets the adapter's own limits, not wgpu's conservative defaults (which cap GL
+    /// textures at 2048 px). `WGPU_BACKEND` picks the backends outright, and the other wgpu
+    /// environment variables are honoured.
     pub fn new_headless() -> Result<Self, GpuError> {
         // Vulkan/Metal/DX12 first; GL only when they have nothing (probing EGL is slow and noisy
-        // on machines without a display). `WGPU_BACKEND` picks the backends outright.
-        let tiers = match wgpu::Backends::from_env() {
-            Some(backends) => vec![backends],
-            None => vec![wgpu::Backends::PRIMARY, wgpu::Backends::SECONDARY],
-        };
+        // on machines without a display).
+        match wgpu::Backends::from_env() {
+            Some(backends) => Self::open(&[backends]),
+            None => Self::open(&[wgpu::Backends::PRIMARY, wgpu::Backends::SECONDARY]),
+        }
+    }
+
+    /// [`GpuRenderer::new_headless`] on the given backends only (say `wgpu::Backends::GL`).
+    pub fn new_headless_on(backends: wgpu::Backends) -> Result<Self, GpuError> {
+        Self::open(&[backends])
+    }
+
+    /// Opens the first adapter found, trying each set of backends in turn, hardware then
+    /// software.
+    fn open(tiers: &[wgpu::Backends]) -> Result<Self, GpuError> {
         let mut reasons = Vec::new();
         let mut found = None;
-        'search: for backends in tiers {
+        'search: for &backends in tiers {
             let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
                 backends,
                 ..wgpu::InstanceDescriptor::new_without_display_handle_from_env()
@@ -615,9 +626,14 @@ impl GpuRenderer {
         let limits = device.limits();
         let max_side = limits.max_texture_dimension_2d.min(u32::from(u16::MAX));
         let atlas_side = ATLAS_SIDE.min(limits.max_texture_dimension_2d).max(1);
+        let max_atlases = ATLAS_PAGES.min(limits.max_texture_array_layers.max(1) as usize);
+        // wgpu's GL backend treats a one-layer texture array as a plain 2D texture, and
+        // vello_hybrid only pads the atlas to two layers on wasm: without this, native GL draws
+        // no images at all.
+        let initial_atlas_count = if info.backend == wgpu::Backend::Gl { max_atlases.min(2) } else { 0 };
         let atlas = AtlasConfig {
-            initial_atlas_count: 0,
-            max_atlases: ATLAS_PAGES.min(limits.max_texture_array_layers.max(1) as usize),
+            initial_atlas_count,
+            max_atlases,
             atlas_size: (atlas_side, atlas_side),
             ..AtlasConfig::default()
         };

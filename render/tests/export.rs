@@ -36,8 +36,8 @@ fn every_raster_format_decodes_at_the_requested_size() {
         (ExportFormat::Jpeg { quality: 85 }, "image/jpeg"),
         (ExportFormat::Webp, "image/webp"),
     ] {
-        let out = export(&d, &assets, ExportOptions { size: OutputSize::Width(1600), ..ExportOptions::new(format) })
-            .unwrap();
+        let out =
+            export(&d, &assets, ExportOptions { size: OutputSize::Width(1600), ..ExportOptions::new(format) }).unwrap();
         assert_eq!(out.mime, mime);
         assert_eq!((out.width, out.height), (1600, 800));
         let img = decode(&out.bytes);
@@ -78,8 +78,12 @@ fn transparent_background_leaves_alpha_zero_outside_layers() {
         assert_eq!(img.pixels[i + 3], 255, "the square is opaque");
     }
     // JPEG has no alpha: transparency becomes the background as drawn (opaque).
-    let jpeg = export(&d, &assets, ExportOptions { transparent: true, ..ExportOptions::new(ExportFormat::Jpeg { quality: 90 }) })
-        .unwrap();
+    let jpeg = export(
+        &d,
+        &assets,
+        ExportOptions { transparent: true, ..ExportOptions::new(ExportFormat::Jpeg { quality: 90 }) },
+    )
+    .unwrap();
     let img = decode(&jpeg.bytes);
     assert!(img.pixels[2] > 150, "blue background kept in JPEG: {:?}", &img.pixels[..4]);
 }
@@ -89,8 +93,9 @@ fn watermark_marks_the_bottom_right_corner_only() {
     let assets = MemoryAssets::new();
     let d = simple();
     let plain = decode(&export(&d, &assets, ExportOptions::new(ExportFormat::Png)).unwrap().bytes);
-    let marked =
-        decode(&export(&d, &assets, ExportOptions { watermark: true, ..ExportOptions::new(ExportFormat::Png) }).unwrap().bytes);
+    let marked = decode(
+        &export(&d, &assets, ExportOptions { watermark: true, ..ExportOptions::new(ExportFormat::Png) }).unwrap().bytes,
+    );
     let diff_in = |x0: u32, y0: u32, x1: u32, y1: u32| {
         let mut n = 0;
         for y in y0..y1 {
@@ -106,8 +111,12 @@ fn watermark_marks_the_bottom_right_corner_only() {
     assert!(diff_in(500, 300, 800, 400) > 1000, "the mark is drawn bottom right");
     assert_eq!(diff_in(0, 0, 400, 300), 0, "nothing else changes");
     // Vector exports carry it too.
-    let svg = export(&d, &assets, ExportOptions { watermark: true, ..ExportOptions::new(ExportFormat::Svg { live_text: true }) })
-        .unwrap();
+    let svg = export(
+        &d,
+        &assets,
+        ExportOptions { watermark: true, ..ExportOptions::new(ExportFormat::Svg { live_text: true }) },
+    )
+    .unwrap();
     assert!(String::from_utf8(svg.bytes).unwrap().contains("CreativeFlow"));
 }
 
@@ -128,13 +137,22 @@ fn the_long_side_may_reach_8192_but_not_pass_it() {
     let assets = MemoryAssets::new();
     let mut d = Design::new("Banner", Format::custom(2048, 256).unwrap());
     d.layers.push(Layer::rect(LayerId::generate(), Rect::new(0.0, 0.0, 1024.0, 256.0), Color::rgb(255, 0, 0)));
-    let ok = export(&d, &assets, ExportOptions { size: OutputSize::LongSide(8192), ..ExportOptions::new(ExportFormat::Png) })
-        .unwrap();
+    let ok = export(
+        &d,
+        &assets,
+        ExportOptions { size: OutputSize::LongSide(8192), ..ExportOptions::new(ExportFormat::Png) },
+    )
+    .unwrap();
     assert_eq!((ok.width, ok.height), (8192, 1024));
-    let err = export(&d, &assets, ExportOptions { size: OutputSize::LongSide(8193), ..ExportOptions::new(ExportFormat::Png) })
-        .unwrap_err();
+    let err = export(
+        &d,
+        &assets,
+        ExportOptions { size: OutputSize::LongSide(8193), ..ExportOptions::new(ExportFormat::Png) },
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("8192"), "{err}");
-    let err = export(&d, &assets, ExportOptions { size: OutputSize::Width(0), ..ExportOptions::new(ExportFormat::Png) });
+    let err =
+        export(&d, &assets, ExportOptions { size: OutputSize::Width(0), ..ExportOptions::new(ExportFormat::Png) });
     // Width 0 resolves to the 1 px minimum: a valid, tiny image.
     assert_eq!(err.unwrap().width, 1);
 }
@@ -208,11 +226,7 @@ fn broken_images_draw_a_placeholder_and_say_so() {
         let mut assets = MemoryAssets::new();
         let d = image_design(&mut assets, bytes);
         let out = export(&d, &assets, ExportOptions::new(ExportFormat::Png)).unwrap();
-        assert!(
-            out.warnings.iter().any(|w| matches!(w, RenderWarning::BadAsset { .. })),
-            "{:?}",
-            out.warnings
-        );
+        assert!(out.warnings.iter().any(|w| matches!(w, RenderWarning::BadAsset { .. })), "{:?}", out.warnings);
     }
 }
 

@@ -514,6 +514,8 @@ fn pdf_page_text_and_fonts() {
 
 #[test]
 fn pdf_rasterises_like_the_cpu_renderer() {
+    // Image opacity 1: the CPU rasteriser cannot draw images with opacity yet (vello_cpu 0.2
+    // panics on an image sampler alpha); `image_opacity_agrees_between_svg_and_pdf` covers it.
     let scene = sample_scene(true, 1.0);
     assert_close("PDF (pdftoppm) vs CPU", &pdf_pixels(&scene), &cpu_reference(&scene).pixels);
 }
