@@ -306,3 +306,75 @@ fn outputs_wider_than_4096_px_keep_their_layers() {
     assert!(d.mean <= MAX_MEAN && d.structural_blocks == 0, "{d:?}");
     assert_eq!(px(&image, 4500, 30), px(&reference, 4500, 30));
 }
+
+/// Renders the named golden cases on `gpu` and checks them against the CPU.
+fn check_cases(gpu: &mut GpuRenderer, names: &[&str]) {
+    let renderer = common::renderer();
+    for case in common::cases().iter().filter(|c| names.contains(&c.name)) {
+        let scene = renderer.scene(&case.design, &case.assets).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let (w, h) =
+            OutputSize::LongSide(common::GOLDEN_SIDE).resolve(case.design.format.width, case.design.format.height);
+        let reference = cpu::rasterize(&scene, w, h, false).unwrap_or_else(|e| panic!("{}: cpu: {e}", case.name));
+        let image = gpu.render_rgba(&scene, w, h, false).unwrap_or_else(|e| panic!("{}: gpu: {e}", case.name));
+        let d = common::diff(&reference, &image);
+        println!("{} on {:?}: {d:?}", case.name, gpu.adapter_info().backend);
+        assert!(
+            d.mean <= MAX_MEAN && d.structural_blocks == 0,
+            "{} on {:?}: {d:?}",
+            case.name,
+            gpu.adapter_info().backend
+        );
+    }
+}
+
+#[test]
+fn the_gl_backend_draws_images_and_emoji_too() {
+    // wgpu's GL backend needs the atlas padded to two layers (see `GpuRenderer::from_device`).
+    // GL is optional: a machine with Vulkan only skips this.
+    let mut gpu = match GpuRenderer::new_headless_on(wgpu::Backends::GL) {
+        Ok(gpu) => gpu,
+        Err(e) => {
+            println!("skipped, no GL adapter: {e}");
+            return;
+        }
+    };
+    check_cases(&mut gpu, &["image_cover", "image_transparent_png", "text_emoji"]);
+}
+
+#[test]
+fn an_abandoned_canvas_frees_its_frame_uploads() {
+    let mut gpu = gpu();
+    let case = common::cases().into_iter().find(|c| c.name == "text_emoji").expect("case");
+    let scene = common::renderer().scene(&case.design, &case.assets).expect("scene");
+    for _ in 0..3 {
+        let mut canvas = gpu.canvas(480, 480, render::gpu::OFFSCREEN_FORMAT).expect("canvas");
+        cpu::paint_scene(&mut canvas, &scene, cpu::view_transform(&scene, 480, 480), false);
+        assert_eq!(canvas.dropped_images(), 0);
+        drop(canvas);
+    }
+    check_cases(&mut gpu, &["text_emoji"]);
+}
+
+#[test]
+fn images_spread_over_several_atlas_pages() {
+    // Three 2100² images take a 4096² atlas page each; the small one then lands in the first
+    // page's free space after the atlas array has grown (one submission per upload keeps the
+    // write and the growth copy in order).
+    let mut gpu = gpu();
+    let big: Vec<_> = (0..3).map(|_| gradient_image(2100, 2100)).collect();
+    let small = gradient_image(100, 100);
+    let mut scene = Scene::new(400.0, 400.0);
+    scene.background = Some(Brush::Solid(Rgba::WHITE));
+    for (i, image) in big.iter().enumerate() {
+        let transform = Affine::translate((10.0 + 130.0 * i as f64, 10.0)) * Affine::scale(0.05);
+        scene.items.push(Item::Image { image: Arc::clone(image), transform, opacity: 1.0 });
+    }
+    scene.items.push(Item::Image { image: small, transform: Affine::translate((10.0, 200.0)), opacity: 1.0 });
+    let reference = cpu::rasterize(&scene, 400, 400, false).expect("cpu");
+    for frame in 0..2 {
+        let image = gpu.render_rgba(&scene, 400, 400, false).expect("gpu");
+        let d = common::diff(&reference, &image);
+        println!("atlas pages, frame {frame}: {d:?}");
+        assert!(d.mean <= MAX_MEAN && d.structural_blocks == 0, "frame {frame}: {d:?}");
+    }
+}
