@@ -39,6 +39,10 @@ const ATLAS_SIDE: u32 = 4096;
 /// Atlas pages at most (each `ATLAS_SIDE`² RGBA8, 64 MiB; allocated only when needed).
 const ATLAS_PAGES: usize = 8;
 
+/// Read-back targets up to this many pixels (4096², 64 MiB) are kept between
+/// [`GpuRenderer::render_rgba`] calls.
+const KEEP_READBACK_PIXELS: u64 = 4096 * 4096;
+
 /// Why the GPU canvas could not start or draw.
 #[derive(Debug, thiserror::Error)]
 pub enum GpuError {
@@ -103,6 +107,8 @@ struct Backend {
     cpu_resources: vello_cpu::Resources,
     /// The previous frame's scene, reset and reused.
     spare: Option<vello_hybrid::Scene>,
+    /// Live atlas allocations.
+    resident: usize,
 }
 
 impl Backend {
@@ -119,6 +125,7 @@ impl Backend {
             bitmap_fonts: HashMap::new(),
             cpu_resources: vello_cpu::Resources::new(),
             spare: None,
+            resident: 0,
         }
     }
 
@@ -139,7 +146,9 @@ impl Backend {
         for source in sources {
             if let ImageSource::OpaqueId { id, .. } = source {
                 self.scales.remove(&id.as_u32());
-                self.mirror.deallocate(id);
+                if self.mirror.deallocate(id).is_some() {
+                    self.resident -= 1;
+                }
                 self.renderer.destroy_image(&mut self.resources, encoder, id);
             }
         }
@@ -180,6 +189,7 @@ impl Uploader<'_> {
         let id = backend.renderer.upload_image(&mut backend.resources, self.device, self.queue, &mut encoder, pixmap);
         self.queue.submit([encoder.finish()]);
         debug_assert_eq!(id, reserved, "the atlas mirror drifted from the renderer's allocator");
+        backend.resident += 1;
         Some(ImageSource::opaque_id_with_transparency_hint(id, pixmap.may_have_transparency()))
     }
 }
@@ -664,6 +674,11 @@ impl GpuRenderer {
         &self.queue
     }
 
+    /// Images living in the atlas between frames (those the last frame drew).
+    pub fn resident_images(&self) -> usize {
+        self.backend.as_ref().map_or(0, |b| b.resident)
+    }
+
     /// Largest output side this device can draw.
     pub fn max_side(&self) -> u32 {
         self.max_side
@@ -732,7 +747,9 @@ impl GpuRenderer {
     }
 
     /// Renders `scene` scaled to `width`×`height` offscreen and reads it back as straight
-    /// (un-premultiplied) RGBA8, like [`crate::cpu::rasterize`].
+    /// (un-premultiplied) RGBA8, like [`crate::cpu::rasterize`]. Blocks until the GPU is done
+    /// (native only: on the web, read back asynchronously). wgpu validation errors come back as
+    /// [`GpuError::Render`].
     pub fn render_rgba(
         &mut self,
         scene: &Scene,
@@ -746,7 +763,11 @@ impl GpuRenderer {
             _ => self.make_readback(width, height),
         };
         let result = self.read_frame(&rb, scene, (w, h), transparent);
-        self.readback = Some(rb);
+        // Kept for the next call of the same size unless it failed (the buffer may still be
+        // mapping) or is large (a one-off export should not pin hundreds of MiB).
+        if result.is_ok() && u64::from(width) * u64::from(height) <= KEEP_READBACK_PIXELS {
+            self.readback = Some(rb);
+        }
         result
     }
 

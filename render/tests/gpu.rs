@@ -199,40 +199,35 @@ fn gradient_image(w: u32, h: u32) -> Arc<RasterImage> {
 fn images_are_cached_between_frames_and_oversized_ones_shrink_to_fit_the_atlas() {
     let mut gpu = gpu();
     let small = gradient_image(300, 200);
-    // Wider than an atlas page (4096): box-filtered by 2 before upload.
-    let wide = gradient_image(5000, 400);
-    let mut scene = Scene::new(500.0, 400.0);
+    // Wider than an atlas page (4096) and drawn at half size (no mip level): box-filtered by 2
+    // before upload, and scaled back by the paint transform.
+    let wide = gradient_image(5000, 40);
+    let (w, h) = (2600, 400);
+    let mut scene = Scene::new(f64::from(w), f64::from(h));
     scene.background = Some(Brush::Solid(Rgba::WHITE));
-    scene.items.push(Item::Image {
-        image: Arc::clone(&small),
-        transform: Affine::translate((20.0, 20.0)),
-        opacity: 1.0,
-    });
-    // Half opacity through a group: image paints with an alpha below 1 are not implemented in
-    // vello_common 0.2 (both backends panic), so opacity has to come from a layer.
-    scene.items.push(Item::PushGroup { opacity: 0.5, clip: None });
-    scene.items.push(Item::Image {
-        image: Arc::clone(&small),
-        transform: Affine::translate((250.0, 40.0)) * Affine::rotate(0.3) * Affine::scale(0.6),
-        opacity: 1.0,
-    });
-    scene.items.push(Item::PopGroup);
-    scene.items.push(Item::Image {
-        image: wide,
-        transform: Affine::translate((0.0, 250.0)) * Affine::scale(0.1),
-        opacity: 1.0,
-    });
-    let reference = cpu::rasterize(&scene, 500, 400, false).expect("cpu");
-    let a = gpu.render_rgba(&scene, 500, 400, false).expect("gpu");
-    let b = gpu.render_rgba(&scene, 500, 400, false).expect("gpu");
+    let mut image = |image: &Arc<RasterImage>, transform: Affine, opacity: f32| {
+        scene.items.push(Item::Image { image: Arc::clone(image), transform, opacity });
+    };
+    image(&small, Affine::translate((20.0, 20.0)), 1.0);
+    image(&small, Affine::translate((400.0, 40.0)) * Affine::rotate(0.3) * Affine::scale(0.6), 0.5);
+    // A tenth of its size: paint_scene samples a mip level, a separate image.
+    image(&small, Affine::translate((700.0, 40.0)) * Affine::scale(0.1), 1.0);
+    image(&wide, Affine::translate((10.0, 300.0)) * Affine::scale(0.5), 1.0);
+    let reference = cpu::rasterize(&scene, w, h, false).expect("cpu");
+    let a = gpu.render_rgba(&scene, w, h, false).expect("gpu");
+    let b = gpu.render_rgba(&scene, w, h, false).expect("gpu");
     assert!(a == b, "a cached frame differs from the first");
     let d = common::diff(&reference, &a);
     println!("images: {d:?}");
     assert!(d.mean <= MAX_MEAN && d.structural_blocks == 0, "{d:?}");
+    let (cpu_px, gpu_px) = (px(&reference, 1800, 310), px(&a, 1800, 310));
+    assert!(cpu_px != [255; 4] && cpu_px.iter().zip(gpu_px).all(|(c, g)| c.abs_diff(g) <= 2), "{cpu_px:?} {gpu_px:?}");
+    assert_eq!(gpu.resident_images(), 3, "each image (and mip level) is uploaded once");
     // A frame without the images frees them; drawing them again uploads them again.
-    let empty = Scene::new(500.0, 400.0);
-    gpu.render_rgba(&empty, 500, 400, true).expect("gpu");
-    let c = gpu.render_rgba(&scene, 500, 400, false).expect("gpu");
+    let empty = Scene::new(f64::from(w), f64::from(h));
+    gpu.render_rgba(&empty, w, h, true).expect("gpu");
+    assert_eq!(gpu.resident_images(), 0);
+    let c = gpu.render_rgba(&scene, w, h, false).expect("gpu");
     assert!(a == c, "a re-uploaded frame differs");
 }
 
@@ -351,8 +346,10 @@ fn an_abandoned_canvas_frees_its_frame_uploads() {
         cpu::paint_scene(&mut canvas, &scene, cpu::view_transform(&scene, 480, 480), false);
         assert_eq!(canvas.dropped_images(), 0);
         drop(canvas);
+        assert_eq!(gpu.resident_images(), 0, "bitmap-glyph tiles outlived their frame");
     }
     check_cases(&mut gpu, &["text_emoji"]);
+    assert_eq!(gpu.resident_images(), 0);
 }
 
 #[test]
