@@ -2,6 +2,8 @@
 //! watermark, thumbnails, and bad input that must give a clear error or a warning, never a
 //! panic.
 
+#![expect(clippy::unwrap_used, reason = "test helpers that fail must fail loudly")]
+
 mod common;
 
 use editor_core::{

@@ -98,6 +98,21 @@ fn test() -> Result<()> {
         "cargo clippy (warnings denied)",
         cargo().args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]),
     )?;
+    run(
+        "cargo clippy render with the GPU canvas (warnings denied)",
+        cargo().args([
+            "clippy",
+            "--locked",
+            "-p",
+            "render",
+            "--features",
+            "gpu",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
     ensure_wasm_target()?;
     run(
         "editor-core for wasm32-unknown-unknown",
