@@ -131,10 +131,20 @@ fn test() -> Result<()> {
 
     // The GPU canvas is behind a feature (export-only crates never link wgpu); its tests run
     // headless on Mesa's software Vulkan (lavapipe) and compare with the CPU reference.
-    let gpu = run_counting_tests(
-        "render GPU canvas on lavapipe (feature gpu)",
-        cargo().args(["test", "--locked", "-p", "render", "--features", "gpu", "--test", "gpu"]),
-    )?;
+    let mut gpu_tests = cargo();
+    gpu_tests.args(["test", "--locked", "-p", "render", "--features", "gpu", "--test", "gpu"]);
+    if env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // Mesa's EGL probe complains on every adapter request without one.
+        let dir = env::temp_dir().join("creativeflow-xdg-runtime");
+        std::fs::create_dir_all(&dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        gpu_tests.env("XDG_RUNTIME_DIR", dir);
+    }
+    let gpu = run_counting_tests("render GPU canvas on lavapipe (feature gpu)", &mut gpu_tests)?;
     counts.add(&gpu);
 
     // The fuzz targets live outside the workspace (cargo-fuzz needs nightly to run them);
