@@ -336,6 +336,21 @@ pub fn glyph_style(run: &GlyphRun) -> (Affine, f64) {
     (skew, embolden)
 }
 
+/// Fills `run` through a vello glyph-run builder (CPU or GPU) with the shared settings: size,
+/// faux italic and bold, variable-font coordinates, no hinting (output must not depend on the
+/// output size's pixel grid).
+pub fn fill_glyph_run<'a, B: glifo::GlyphRunBackend<'a>>(builder: glifo::GlyphRunBuilder<'a, B>, run: &'a GlyphRun) {
+    let (skew, embolden) = glyph_style(run);
+    let builder =
+        builder.font_size(run.font_size).glyph_transform(skew).normalized_coords(&run.normalized_coords).hint(false);
+    let builder = if embolden > 0.0 {
+        builder.font_embolden(glifo::FontEmbolden::new(vello_cpu::kurbo::Diagonal2 { xx: embolden, yy: embolden }))
+    } else {
+        builder
+    };
+    builder.fill_glyphs(vello_glyphs(run));
+}
+
 /// The glyphs of a run in vello's form.
 pub fn vello_glyphs(run: &GlyphRun) -> impl Iterator<Item = vello_cpu::Glyph> + Clone + '_ {
     run.glyphs.iter().map(|g| vello_cpu::Glyph { id: g.id, x: g.x, y: g.y })
@@ -414,20 +429,7 @@ impl Canvas for CpuCanvas {
         self.images.entry(Arc::as_ptr(image)).or_insert_with(|| ImageSource::Pixmap(cached_pixmap(image))).clone()
     }
     fn fill_glyphs(&mut self, run: &GlyphRun) {
-        let (skew, embolden) = glyph_style(run);
-        let builder = self
-            .ctx
-            .glyph_run(&mut self.resources, &run.font)
-            .font_size(run.font_size)
-            .glyph_transform(skew)
-            .normalized_coords(&run.normalized_coords)
-            .hint(false);
-        let builder = if embolden > 0.0 {
-            builder.font_embolden(glifo::FontEmbolden::new(vello_cpu::kurbo::Diagonal2 { xx: embolden, yy: embolden }))
-        } else {
-            builder
-        };
-        builder.fill_glyphs(vello_glyphs(run));
+        fill_glyph_run(self.ctx.glyph_run(&mut self.resources, &run.font), run);
     }
 }
 

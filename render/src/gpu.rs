@@ -26,7 +26,7 @@ use vello_cpu::peniko::{Fill, FontData, ImageQuality, ImageSampler};
 use vello_cpu::{Image, ImageSource, PaintType, Pixmap};
 use vello_hybrid::{AtlasConfig, LayersConfig, MemorySettings, RenderSettings, SizeU16};
 
-use crate::cpu::{Canvas, glyph_style, paint_scene, premultiplied_pixmap, vello_glyphs, view_transform};
+use crate::cpu::{Canvas, fill_glyph_run, glyph_style, paint_scene, premultiplied_pixmap, view_transform};
 use crate::scene::{GlyphRun as SceneGlyphRun, RasterImage, Scene};
 
 /// The texture format [`GpuRenderer::render_rgba`] renders into.
@@ -379,20 +379,7 @@ impl Canvas for GpuCanvas<'_> {
             self.fill_bitmap_glyphs(run);
             return;
         }
-        let (skew, embolden) = glyph_style(run);
-        let builder = self
-            .scene
-            .glyph_run(&mut self.up.backend.resources, &run.font)
-            .font_size(run.font_size)
-            .glyph_transform(skew)
-            .normalized_coords(&run.normalized_coords)
-            .hint(false);
-        let builder = if embolden > 0.0 {
-            builder.font_embolden(glifo::FontEmbolden::new(vello_cpu::kurbo::Diagonal2 { xx: embolden, yy: embolden }))
-        } else {
-            builder
-        };
-        builder.fill_glyphs(vello_glyphs(run));
+        fill_glyph_run(self.scene.glyph_run(&mut self.up.backend.resources, &run.font), run);
     }
 }
 
@@ -429,8 +416,9 @@ impl GpuCanvas<'_> {
     /// a generous em box around each glyph, since bitmap glyphs have no outlines to measure.
     fn run_bounds(&self, run: &SceneGlyphRun) -> Option<Rect> {
         let em = f64::from(run.font_size);
-        let (skew, embolden) = glyph_style(run);
-        let pad = embolden.abs() + 1.0;
+        let (skew, _) = glyph_style(run);
+        let embolden = f64::from(run.synthetic_embolden);
+        let pad = if embolden.is_finite() { embolden.abs() * em } else { 0.0 } + 1.0;
         let local = Rect::new(-0.5 * em - pad, -1.5 * em - pad, 2.0 * em + pad, 0.75 * em + pad);
         let corners = [
             local.origin(),
@@ -465,19 +453,7 @@ impl GpuCanvas<'_> {
         ctx.set_paint(self.paint.clone());
         ctx.set_fill_rule(Fill::NonZero);
         let resources = &mut self.up.backend.cpu_resources;
-        let (skew, embolden) = glyph_style(run);
-        let builder = ctx
-            .glyph_run(resources, &run.font)
-            .font_size(run.font_size)
-            .glyph_transform(skew)
-            .normalized_coords(&run.normalized_coords)
-            .hint(false);
-        let builder = if embolden > 0.0 {
-            builder.font_embolden(glifo::FontEmbolden::new(vello_cpu::kurbo::Diagonal2 { xx: embolden, yy: embolden }))
-        } else {
-            builder
-        };
-        builder.fill_glyphs(vello_glyphs(run));
+        fill_glyph_run(ctx.glyph_run(resources, &run.font), run);
         ctx.flush();
         let mut pixmap = Pixmap::new(w, h);
         ctx.render(&mut pixmap, &mut self.up.backend.cpu_resources);
