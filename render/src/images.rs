@@ -138,14 +138,14 @@ pub enum DecodeError {
     Bad(String),
 }
 
-/// Decodes PNG, JPEG or WebP bytes (format sniffed from the bytes) into straight RGBA8,
+/// Decodes PNG, JPEG, WebP or GIF (first frame) bytes, format sniffed from the bytes, into straight RGBA8,
 /// checking the size from the header before decoding.
 pub fn decode_image(bytes: &[u8]) -> Result<RasterImage, DecodeError> {
     let reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| DecodeError::Bad(format!("image could not be read: {e}")))?;
     if reader.format().is_none() {
-        return Err(DecodeError::Bad("not a PNG, JPEG or WebP image".into()));
+        return Err(DecodeError::Bad("not a PNG, JPEG, WebP or GIF image".into()));
     }
     let (w, h) =
         reader.into_dimensions().map_err(|e| DecodeError::Bad(format!("image header could not be read: {e}")))?;

@@ -164,6 +164,30 @@ fn generated_hostile_inputs_are_refused() {
     }
 }
 
+/// What the sanitiser accepts it accepts again unchanged (benign files and fuzz regressions),
+/// and fuzz regressions never panic.
+#[test]
+fn sanitising_is_idempotent() {
+    let mut files = benign_files();
+    for entry in std::fs::read_dir(data_dir().join("fuzz-regressions")).expect("fuzz-regressions dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "svg") {
+            files.push(path);
+        }
+    }
+    let limits = SvgLimits::default();
+    for path in files {
+        let bytes = std::fs::read(&path).expect("read");
+        if let Ok(clean) = svg_import::sanitize(&bytes, &limits) {
+            let again = svg_import::sanitize(clean.as_bytes(), &limits);
+            assert_eq!(again.as_ref(), Ok(&clean), "{}", path.display());
+        }
+        if let Ok(doc) = import(&bytes) {
+            items_of(&doc);
+        }
+    }
+}
+
 #[test]
 fn limits_are_configurable() {
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="300" height="10"><rect width="1" height="1"/></svg>"#;

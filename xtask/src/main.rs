@@ -290,7 +290,9 @@ fn bench(args: &[String]) -> Result<()> {
 }
 
 fn fuzz(args: &[String]) -> Result<()> {
-    let Some(target) = args.first() else { bail!("usage: cargo xtask fuzz <frame_decoder|design_file> [seconds]") };
+    let Some(target) = args.first() else {
+        bail!("usage: cargo xtask fuzz <frame_decoder|design_file|document_update|svg_import> [seconds]")
+    };
     let seconds = args.get(1).map(String::as_str).unwrap_or("600");
     let seeds = root().join("fuzz/seeds").join(target);
     let corpus = root().join("fuzz/corpus").join(target);

@@ -37,24 +37,34 @@ fn bez_path(path: &usvg::tiny_skia_path::Path) -> BezPath {
     out
 }
 
-/// Counts the paths and images usvg built, including those inside clip paths, masks,
-/// patterns, filters, text and nested images; stops counting at `stop`.
-pub(crate) fn count_nodes(group: &usvg::Group, stop: u64) -> u64 {
-    fn walk(group: &usvg::Group, count: &mut u64, stop: u64) {
+/// What usvg built: paths and images, and path segments.
+pub(crate) struct Count {
+    pub nodes: u64,
+    pub segments: u64,
+}
+
+/// Counts the paths, images and path segments usvg built, including those inside clip paths,
+/// masks, patterns, filters, text and nested images; stops once a count passes its limit.
+pub(crate) fn count(group: &usvg::Group, max_nodes: u64, max_segments: u64) -> Count {
+    fn walk(group: &usvg::Group, count: &mut Count, max_nodes: u64, max_segments: u64) {
         for node in group.children() {
-            if *count >= stop {
+            if count.nodes > max_nodes || count.segments > max_segments {
                 return;
             }
             match node {
-                usvg::Node::Group(g) => walk(g, count, stop),
-                usvg::Node::Path(_) | usvg::Node::Image(_) => *count += 1,
+                usvg::Node::Group(g) => walk(g, count, max_nodes, max_segments),
+                usvg::Node::Path(p) => {
+                    count.nodes += 1;
+                    count.segments += p.data().len() as u64;
+                }
+                usvg::Node::Image(_) => count.nodes += 1,
                 usvg::Node::Text(_) => {}
             }
-            node.subroots(|sub| walk(sub, count, stop));
+            node.subroots(|sub| walk(sub, count, max_nodes, max_segments));
         }
     }
-    let mut count = 0;
-    walk(group, &mut count, stop);
+    let mut count = Count { nodes: 0, segments: 0 };
+    walk(group, &mut count, max_nodes, max_segments);
     count
 }
 

@@ -171,6 +171,95 @@ pub(crate) fn check_css(text: &str, context: &dyn Fn() -> String) -> Result<(), 
     Ok(())
 }
 
+/// Largest magnitude a number in a geometry attribute or property may have. usvg flattens arcs
+/// (and circles, ellipses and rounded rectangles) into a number of curves that grows with the
+/// radius, so a radius of 1e60 would need billions of them.
+pub(crate) const MAX_NUMBER: f64 = 1e6;
+
+/// Attributes and properties whose values hold colours, names or references rather than
+/// geometry; [`check_numbers`] leaves them alone (`#1e9999` is a colour).
+const NOT_GEOMETRY: &[&str] = &[
+    "id",
+    "class",
+    "href",
+    "style",
+    "type",
+    "fill",
+    "stroke",
+    "stop-color",
+    "flood-color",
+    "lighting-color",
+    "color",
+    "background-color",
+    "text-decoration",
+    "text-decoration-color",
+    "text-decoration-fill",
+    "text-decoration-stroke",
+    "font",
+    "font-family",
+    "font-feature-settings",
+    "clip-path",
+    "mask",
+    "filter",
+    "marker",
+    "marker-start",
+    "marker-mid",
+    "marker-end",
+    "systemLanguage",
+    "requiredFeatures",
+    "requiredExtensions",
+];
+
+/// Refuses numbers of more than [`MAX_NUMBER`] in magnitude in the value of geometry attribute
+/// or property `name`.
+pub(crate) fn check_numbers(name: &str, value: &str, context: &dyn Fn() -> String) -> Result<(), SvgError> {
+    if NOT_GEOMETRY.contains(&name) {
+        return Ok(());
+    }
+    let b = value.as_bytes();
+    let digits = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = 0;
+    while i < b.len() {
+        let starts = b[i].is_ascii_digit() || (b[i] == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i = digits(i);
+        if b.get(i) == Some(&b'.') && start < i {
+            i = digits(i + 1);
+        } else if b[start] == b'.' {
+            i = digits(start + 1);
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            let mut j = i + 1;
+            if matches!(b.get(j), Some(b'+' | b'-')) {
+                j += 1;
+            }
+            if b.get(j).is_some_and(u8::is_ascii_digit) {
+                i = digits(j);
+            }
+        }
+        let token = &value[start..i];
+        // A run of digits never parses to NaN; overflow gives infinity.
+        let magnitude = token.parse::<f64>().unwrap_or(f64::INFINITY);
+        if magnitude > MAX_NUMBER {
+            return Err(SvgError::Rejected(format!(
+                "number {} in {} is out of range (at most {MAX_NUMBER} in magnitude)",
+                truncate(token, 40),
+                context()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Splits `s` at top-level occurrences of `sep` (outside quotes and parentheses).
 fn split_top_level(s: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
@@ -219,6 +308,7 @@ pub(crate) fn filter_declarations(
         if value.contains(['{', '}', '<', '>', '\\', ';']) {
             continue;
         }
+        check_numbers(&name, value, &|| format!("{name} in {}", context()))?;
         for id in url_refs(value, context)? {
             refs.push((name.clone(), id));
         }
@@ -359,6 +449,17 @@ mod tests {
         assert_eq!(css, ".st0{fill:#FFF}\n.st1, .st2{clip-path:url(#c1)}\n");
         assert_eq!(refs.len(), 1);
         assert_eq!(refs[0].refs, vec![("clip-path".to_owned(), "c1".to_owned())]);
+    }
+
+    #[test]
+    fn numbers_are_bounded_in_geometry_only() {
+        assert!(check_numbers("d", "M0 0a4 4 0 0 0 1e5-4.5e2L.5.5", &ctx).is_ok());
+        assert!(check_numbers("d", "M0 0a4 44444444444444444444 0 0 0 4-4", &ctx).is_err());
+        assert!(check_numbers("r", "1e38", &ctx).unwrap_err().to_string().contains("number 1e38 in test"));
+        assert!(check_numbers("transform", "scale(2e7)", &ctx).is_err());
+        assert!(check_numbers("transform", "scale(2)", &ctx).is_ok());
+        assert!(check_numbers("fill", "#1e9999", &ctx).is_ok());
+        assert!(check_numbers("font-size", "12.5e", &ctx).is_ok());
     }
 
     #[test]

@@ -10,13 +10,16 @@
 //!    `url(...)` that is not `url(#id)`, CSS `@import`, non-image data URLs, `xml:base`) is
 //!    refused with an [`SvgError`] that names the reason. Harmless things real editors write
 //!    (metadata, `title`/`desc`, Inkscape/Sodipodi/Illustrator namespaces, comments) are dropped
-//!    silently. It also caps the element count, the nesting depth and an estimate of the
-//!    rendered size (`<use>` copies, markers, clip paths), so "use bombs" are refused before
+//!    silently. It also caps the element count, the nesting depth, the magnitude of numbers in
+//!    geometry (usvg flattens arcs into more curves the bigger the radius) and an estimate of
+//!    the rendered size (`<use>` copies, markers, clip paths), so "use bombs" are refused before
 //!    usvg expands them.
 //! 2. usvg parses the sanitised text with no resource directory, an image resolver that loads
 //!    nothing by name and accepts only PNG/JPEG/WebP/GIF data within the pixel cap, and a font
 //!    database holding only the bundled fonts (never system fonts).
-//! 3. The document size must be positive and at most [`SvgLimits::max_side`].
+//! 3. The document size must be positive and at most [`SvgLimits::max_side`], and usvg's tree
+//!    may not hold more than [`SvgLimits::max_rendered_elements`] paths and images or
+//!    [`SvgLimits::max_path_segments`] segments (a backstop for the estimate).
 //!
 //! [`draw`] turns the usvg tree into [`Item`]s. What the scene cannot express is approximated
 //! and documented there (masks, filters, blend modes and patterns).
@@ -59,14 +62,15 @@ pub enum SvgError {
         /// [`SvgLimits::max_side`].
         max: f64,
     },
-    /// Too many elements, in the file or once `<use>` copies, markers and clip paths are counted.
-    #[error("SVG is too complex: {elements} elements{what}; the limit is {max}")]
+    /// Too many elements, in the file or once `<use>` copies, markers and clip paths are
+    /// counted, or too many path segments once usvg built the tree.
+    #[error("SVG is too complex: {elements} {what}; the limit is {max}")]
     TooComplex {
         /// How many were counted (at least).
         elements: u64,
         /// The limit.
         max: u64,
-        /// What was counted, e.g. " after expanding <use> and markers" (may be empty).
+        /// What was counted, e.g. "elements after expanding <use>, markers and references".
         what: &'static str,
     },
     /// Elements nest too deeply (counting `<use>` targets).
@@ -102,6 +106,9 @@ pub struct SvgLimits {
     /// Most elements once `<use>` copies, markers (one copy per vertex), clip-path references and
     /// text characters are counted (default 100,000).
     pub max_rendered_elements: u64,
+    /// Most path segments in usvg's tree, counting arcs flattened into curves, text outlines
+    /// and copies (default 4,000,000).
+    pub max_path_segments: u64,
     /// Largest width or height of the document in px (default 16,384).
     pub max_side: f64,
     /// Most decoded pixels of one embedded raster image (default 40 MP).
@@ -117,6 +124,7 @@ impl Default for SvgLimits {
             max_elements: 20_000,
             max_depth: 64,
             max_rendered_elements: 100_000,
+            max_path_segments: 4_000_000,
             max_side: 16_384.0,
             max_image_pixels: 40_000_000,
             max_total_image_pixels: 80_000_000,
@@ -199,7 +207,7 @@ pub fn import_with_faces(bytes: &[u8], faces: &[FontData], limits: &SvgLimits) -
         usvg::Error::ElementsLimitReached => SvgError::TooComplex {
             elements: 1_000_000,
             max: limits.max_rendered_elements,
-            what: " after expanding <use>",
+            what: "elements after expanding <use>",
         },
         other => SvgError::Parse(other.to_string()),
     })?;
@@ -211,12 +219,19 @@ pub fn import_with_faces(bytes: &[u8], faces: &[FontData], limits: &SvgLimits) -
     }
 
     // Backstop for the sanitiser's estimate: count what usvg actually built.
-    let rendered = convert::count_nodes(tree.root(), limits.max_rendered_elements.saturating_add(1));
-    if rendered > limits.max_rendered_elements {
+    let count = convert::count(tree.root(), limits.max_rendered_elements, limits.max_path_segments);
+    if count.nodes > limits.max_rendered_elements {
         return Err(SvgError::TooComplex {
-            elements: rendered,
+            elements: count.nodes,
             max: limits.max_rendered_elements,
-            what: " after expanding <use> and markers",
+            what: "paths and images after expanding <use>, markers and references",
+        });
+    }
+    if count.segments > limits.max_path_segments {
+        return Err(SvgError::TooComplex {
+            elements: count.segments,
+            max: limits.max_path_segments,
+            what: "path segments",
         });
     }
 

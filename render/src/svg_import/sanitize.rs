@@ -365,7 +365,7 @@ pub fn sanitize(bytes: &[u8], limits: &SvgLimits) -> Result<String, SvgError> {
 
     let elements = doc.descendants().filter(roxmltree::Node::is_element).count() as u64;
     if elements > limits.max_elements {
-        return Err(SvgError::TooComplex { elements, max: limits.max_elements, what: "" });
+        return Err(SvgError::TooComplex { elements, max: limits.max_elements, what: "elements" });
     }
 
     let mut s = Sanitizer {
@@ -738,6 +738,7 @@ impl Sanitizer<'_> {
                         _ => {}
                     }
                     if ALLOWED_ATTRIBUTES.contains(&name) || ALLOWED_PROPERTIES.contains(&name) {
+                        css::check_numbers(name, value, &context)?;
                         attrs.push((name, value.to_owned()));
                     }
                 }
@@ -812,8 +813,10 @@ impl Sanitizer<'_> {
         let start_len = self.out.len();
         self.out.push('>');
 
-        // Content.
+        // Content. Character data is kept only in text content elements (and in `<style>`,
+        // filtered, below).
         let in_text = in_text || local == "text";
+        let keeps_text = in_text && matches!(local, "text" | "tspan" | "textPath" | "a");
         if local == "style" {
             let css_text: String = node.children().filter(roxmltree::Node::is_text).filter_map(|n| n.text()).collect();
             let (filtered, rules) = css::filter_style_sheet(&css_text)?;
@@ -823,7 +826,7 @@ impl Sanitizer<'_> {
         for child in node.children() {
             if child.is_element() {
                 self.element(child, depth + 1, Some(index), &markers, in_text)?;
-            } else if child.is_text() && in_text {
+            } else if child.is_text() && keeps_text {
                 let text = child.text().unwrap_or_default();
                 let chars = text.chars().filter(|c| !c.is_whitespace()).count() as u64;
                 let node = &mut self.nodes[index as usize];
@@ -880,7 +883,7 @@ impl Sanitizer<'_> {
             return Err(SvgError::TooComplex {
                 elements: for_all.len() as u64,
                 max: MAX_GLOBAL_CSS_REFS as u64,
-                what: " referenced by <style> rules that are not plain class selectors",
+                what: "elements referenced by <style> rules that are not plain class selectors",
             });
         }
 
@@ -949,7 +952,7 @@ impl Sanitizer<'_> {
                 return Err(SvgError::TooComplex {
                     elements: c,
                     max: self.limits.max_rendered_elements,
-                    what: " after expanding <use>, markers and references",
+                    what: "elements after expanding <use>, markers and references",
                 });
             }
             if depth[v] > self.limits.max_depth {
@@ -1016,6 +1019,20 @@ mod tests {
         let text = doc.descendants().find(|n| n.has_tag_name("text")).unwrap();
         assert_eq!(text.text(), Some("1 < 2 && 3 > 2 <tag>"));
         assert_eq!(text.attribute("id"), Some("a&\"<b"));
+    }
+
+    #[test]
+    fn a_style_inside_text_is_written_once_filtered() {
+        // Found by fuzzing: the raw CSS used to be written after the filtered one.
+        let out = clean(
+            r#"<svg xmlns="http://www.w3.org/2000/svg"><text>A<style>.a{fill:red;x-y:1}</style>B<rect>C</rect></text></svg>"#,
+        );
+        assert_eq!(
+            out,
+            r#"<svg xmlns="http://www.w3.org/2000/svg"><text>A<style>.a{fill:red}
+</style>B<rect/></text></svg>"#
+        );
+        assert_eq!(clean(&out), out);
     }
 
     #[test]
