@@ -157,6 +157,11 @@ fn main() {
         cpu::rasterize(&scene, tw, th, false).unwrap()
     });
 
+    if let Some(dir) = std::env::var_os("BENCH_DUMP") {
+        // For looking at what was measured.
+        std::fs::write(std::path::Path::new(&dir).join("bench-4k.png"), &png).unwrap();
+        std::fs::write(std::path::Path::new(&dir).join("bench-thumbnail.png"), &thumb.bytes).unwrap();
+    }
     println!("render export benchmark: 200-layer 1920×1080 design → 3840×2160, median of {runs} runs");
     println!("  threads available           {}", std::thread::available_parallelism().map_or(1, |n| n.get()));
     println!("  scene build (design→scene)  {:8.1} ms", ms(scene_t));
