@@ -1,5 +1,6 @@
 //! `cargo xtask`: build orchestration for CreativeFlow.
 //!
+//! - `cargo xtask serve` — builds and starts the server (http://127.0.0.1:8080 by default).
 //! - `cargo xtask test` — the whole suite: formatting, lints (warnings denied), the wasm32 build
 //!   of editor-core, every workspace test, and a compile check of the fuzz targets. Lanes that
 //!   need a server (PostgreSQL, Redis) run when their URLs are set; under `CI=true` the local
@@ -26,11 +27,9 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         Some("golden") => golden(),
-        Some("serve") => Err(anyhow::anyhow!(
-            "`cargo xtask serve` arrives with the server (issue 4); for now `cargo xtask test` is the entry point"
-        )),
+        Some("serve") => serve(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test|bench|golden|fuzz TARGET [SECONDS]>");
+            eprintln!("usage: cargo xtask <serve [SERVER FLAGS]|test|bench|golden|fuzz TARGET [SECONDS]>");
             return ExitCode::from(2);
         }
     };
@@ -161,9 +160,9 @@ fn test() -> Result<()> {
 
     eprintln!("\nxtask test: all steps passed in {:.1} min", started.elapsed().as_secs_f64() / 60.0);
     if lanes_off.is_empty() {
-        eprintln!("lanes: all on (no test needs PostgreSQL or Redis yet; the URLs are passed through)");
+        eprintln!("lanes: all on (PostgreSQL storage tests ran; no test needs Redis yet)");
     } else {
-        eprintln!("lanes left out (no test needs them yet, the server arrives with issue 4):");
+        eprintln!("lanes left out (their tests ran and said `skipped`):");
         for lane in lanes_off {
             eprintln!("  - {lane}");
         }
@@ -233,6 +232,24 @@ fn ensure_system_packages() -> Result<()> {
 
 fn which(tool: &str) -> bool {
     env::var_os("PATH").is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
+}
+
+/// Builds and starts the server with its embedded defaults (SQLite in ./data, 127.0.0.1:8080);
+/// extra arguments go to the server (`cargo xtask serve --bind 127.0.0.1:9000`).
+fn serve(args: &[String]) -> Result<()> {
+    run("build sync-server", cargo().args(["build", "-p", "sync-server"]))?;
+    let target = env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    let binary = target.join("debug").join("sync-server");
+    eprintln!("\nCreativeFlow: starting the server (Ctrl-C stops it); it prints the URL to open");
+    let status = Command::new(&binary)
+        .current_dir(root())
+        .args(args)
+        .status()
+        .with_context(|| format!("could not start {}", binary.display()))?;
+    if !status.success() {
+        bail!("the server exited with {status}");
+    }
+    Ok(())
 }
 
 fn golden() -> Result<()> {

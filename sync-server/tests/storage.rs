@@ -1,0 +1,164 @@
+//! The storage story, on SQLite always and on PostgreSQL when `TEST_DATABASE_URL` is set
+//! (`cargo xtask test` sets it under CI), and the check that both migration folders describe
+//! the same schema.
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test helpers that fail must fail loudly")]
+
+use std::collections::BTreeMap;
+
+use sqlx::Row;
+use sync_server::db::{Database, DbError};
+
+/// A fresh PostgreSQL database for one test, dropped on `cleanup`.
+struct PgScratch {
+    admin: sqlx::PgPool,
+    name: String,
+    url: String,
+}
+
+impl PgScratch {
+    async fn new() -> Option<PgScratch> {
+        let base = std::env::var("TEST_DATABASE_URL").ok()?;
+        let admin = sqlx::PgPool::connect(&base).await.expect("TEST_DATABASE_URL connects");
+        let name = format!("cf_test_{}", uuid::Uuid::now_v7().simple());
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("create db");
+        let (prefix, _) = base.rsplit_once('/').expect("URL has a database");
+        let url = format!("{prefix}/{name}");
+        Some(PgScratch { admin, name, url })
+    }
+
+    async fn cleanup(self) {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
+            .execute(&self.admin)
+            .await;
+    }
+}
+
+async fn story(db: &Database) {
+    db.ping().await.unwrap();
+    let user = db.create_user("Ana@Example.com ", Some("$argon2id$v=19$stub"), "Ana").await.unwrap();
+    assert_eq!(user.email, "ana@example.com");
+    let again = db.create_user("ana@example.COM", None, "Impostor").await.unwrap_err();
+    assert!(matches!(again, DbError::Conflict("email")), "{again}");
+    let found = db.user_by_email("ANA@example.com").await.unwrap().expect("found");
+    assert_eq!(found, user);
+    assert!(db.user_by_email("nobody@example.com").await.unwrap().is_none());
+
+    let first = db.enqueue_email("ana@example.com", "Verify", "Click here").await.unwrap();
+    let second = db.enqueue_email("ana@example.com", "Welcome", "Hello").await.unwrap();
+    let unsent = db.unsent_emails(10).await.unwrap();
+    assert_eq!(unsent.iter().map(|e| e.id).collect::<Vec<_>>(), vec![first, second]);
+    assert!(db.mark_email_sent(first).await.unwrap());
+    assert!(!db.mark_email_sent(first).await.unwrap(), "sent once only");
+    let unsent = db.unsent_emails(10).await.unwrap();
+    assert_eq!(unsent.len(), 1);
+    assert_eq!(unsent[0].subject, "Welcome");
+}
+
+#[tokio::test]
+async fn storage_story_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("nested/dir/cf.db").display());
+    let db = Database::connect(&url).await.unwrap();
+    story(&db).await;
+    // Reopening applies no migration twice and keeps the data.
+    drop(db);
+    let db = Database::connect(&url).await.unwrap();
+    assert!(db.user_by_email("ana@example.com").await.unwrap().is_some());
+    let Database::Sqlite(pool) = &db else { panic!("sqlite") };
+    let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(pool).await.unwrap().get(0);
+    assert_eq!(mode, "wal");
+    let sync: i64 = sqlx::query("PRAGMA synchronous").fetch_one(pool).await.unwrap().get(0);
+    assert_eq!(sync, 2, "synchronous=FULL");
+}
+
+#[tokio::test]
+async fn storage_story_on_postgres() {
+    let Some(scratch) = PgScratch::new().await else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set (CI sets it)");
+        return;
+    };
+    let db = Database::connect(&scratch.url).await.unwrap();
+    story(&db).await;
+    drop(db);
+    scratch.cleanup().await;
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_named() {
+    let err = Database::connect("mysql://x").await.unwrap_err().to_string();
+    assert!(err.contains("mysql://x") && err.contains("sqlite://"), "{err}");
+}
+
+/// Table → column → (normalised type, nullable, default present).
+type Schema = BTreeMap<String, BTreeMap<String, (String, bool, bool)>>;
+
+fn normalise(declared: &str) -> String {
+    match declared.to_ascii_lowercase().as_str() {
+        "text" | "character varying" => "text".into(),
+        "bigint" | "int8" => "bigint".into(),
+        "integer" | "int4" => "integer".into(),
+        "boolean" | "bool" => "boolean".into(),
+        "blob" | "bytea" => "bytes".into(),
+        other => other.into(),
+    }
+}
+
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_agree() {
+    let Some(scratch) = PgScratch::new().await else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set (CI sets it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Database::Sqlite(lite) =
+        Database::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap()
+    else {
+        panic!("sqlite")
+    };
+    let Database::Postgres(pg) = Database::connect(&scratch.url).await.unwrap() else { panic!("postgres") };
+
+    let mut sqlite_schema = Schema::new();
+    let tables: Vec<String> = sqlx::query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(&lite)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    for table in tables {
+        let cols =
+            sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA table_info({table})"))).fetch_all(&lite).await.unwrap();
+        let entry = sqlite_schema.entry(table).or_default();
+        for c in cols {
+            let name: String = c.get("name");
+            let ty: String = c.get("type");
+            let notnull: i64 = c.get("notnull");
+            let pk: i64 = c.get("pk");
+            let default: Option<String> = c.get("dflt_value");
+            entry.insert(name, (normalise(&ty), notnull == 0 && pk == 0, default.is_some()));
+        }
+    }
+    let mut pg_schema = Schema::new();
+    let cols = sqlx::query(
+        "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text, column_default::text \
+         FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    for c in cols {
+        let table: String = c.get(0);
+        let name: String = c.get(1);
+        let ty: String = c.get(2);
+        let nullable: String = c.get(3);
+        let default: Option<String> = c.get(4);
+        pg_schema.entry(table).or_default().insert(name, (normalise(&ty), nullable == "YES", default.is_some()));
+    }
+    assert!(!sqlite_schema.is_empty());
+    assert_eq!(sqlite_schema, pg_schema, "migrations/sqlite and migrations/postgres describe different schemas");
+    pg.close().await;
+    scratch.cleanup().await;
+}
