@@ -89,7 +89,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
         .fallback(not_found)
-        .with_state(state);
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Outside the body limit, so its 413 is rewritten too.
+        .layer(axum::middleware::map_response(as_problem))
+        .layer(TraceLayer::new_for_http());
+    // Outermost: every answer, including the layers' own, carries these.
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static(name),
@@ -97,8 +102,6 @@ pub fn router(state: AppState) -> Router {
         ));
     }
     router
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
@@ -145,6 +148,39 @@ async fn readyz(State(state): State<AppState>) -> Response {
             tracing::error!(error = %e, "readiness check failed");
             problem(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready", "the database does not answer")
         }
+    }
+}
+
+/// Turns the bare 405 and 413 answers of the router and the body limit into problems.
+async fn as_problem(response: Response) -> Response {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return response;
+    }
+    match response.status() {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allow = response.headers().get(header::ALLOW).cloned();
+            let mut p = problem(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                "this resource does not accept that method",
+            );
+            if let Some(allow) = allow {
+                p.headers_mut().insert(header::ALLOW, allow);
+            }
+            p
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Request body too large",
+            &format!("request bodies may be at most {MAX_BODY_BYTES} bytes"),
+        ),
+        _ => response,
     }
 }
 

@@ -110,6 +110,19 @@ fn oversized_bodies_are_refused() {
     let mut raw = String::new();
     let _ = stream.read_to_string(&mut raw);
     assert!(raw.starts_with("HTTP/1.1 413"), "{raw}");
+    assert!(raw.to_ascii_lowercase().contains("content-type: application/problem+json"), "{raw}");
+    assert!(raw.contains("payload-too-large"), "{raw}");
+    assert!(raw.to_ascii_lowercase().contains("x-content-type-options: nosniff"), "{raw}");
+}
+
+#[test]
+fn wrong_methods_get_a_problem_with_allow() {
+    let server = Server::start(&[]);
+    let (status, head, body) = server.request("DELETE", "/healthz");
+    assert_eq!(status, 405);
+    assert!(head.contains("content-type: application/problem+json"), "{head}");
+    assert!(head.contains("allow: get"), "{head}");
+    assert!(body.contains("method-not-allowed"), "{body}");
 }
 
 #[test]
