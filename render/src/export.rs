@@ -174,7 +174,7 @@ pub const THUMBNAIL_SIDE: u32 = 512;
 impl Renderer {
     /// A renderer drawing with `fonts`.
     pub fn new(fonts: Arc<FontLibrary>) -> Self {
-        let text = Mutex::new(TextEngine::new(&fonts));
+        let text = Mutex::new(TextEngine::new(fonts.clone()));
         Renderer { fonts, text, images: ImageCache::default() }
     }
 
@@ -200,10 +200,7 @@ impl Renderer {
     ) -> Result<(RasterImage, Vec<RenderWarning>), RenderError> {
         let (w, h) = size.resolve(design.format.width, design.format.height);
         cpu::check_size(w, h)?;
-        let mut scene = self.scene(design, assets)?;
-        if watermark {
-            self.add_watermark(&mut scene);
-        }
+        let scene = self.output_scene(design, assets, watermark)?;
         let image = cpu::rasterize(&scene, w, h, transparent)?;
         Ok((image, scene.warnings))
     }
@@ -229,7 +226,7 @@ impl Renderer {
                 Ok(Exported { bytes, mime, width: image.width, height: image.height, warnings })
             }
             ExportFormat::Svg { live_text } => {
-                let scene = self.vector_scene(design, assets, options.watermark)?;
+                let scene = self.output_scene(design, assets, options.watermark)?;
                 let svg = crate::svg_export::write_svg(
                     &scene,
                     &crate::svg_export::SvgOptions { live_text, transparent: options.transparent },
@@ -243,7 +240,7 @@ impl Renderer {
                 })
             }
             ExportFormat::Pdf => {
-                let scene = self.vector_scene(design, assets, options.watermark)?;
+                let scene = self.output_scene(design, assets, options.watermark)?;
                 let bytes = crate::pdf::write_pdf(&scene)?;
                 Ok(Exported {
                     bytes,
@@ -263,7 +260,8 @@ impl Renderer {
         self.export(design, assets, &options)
     }
 
-    fn vector_scene(&self, design: &Design, assets: &dyn AssetSource, watermark: bool) -> Result<Scene, RenderError> {
+    /// The scene an export draws: the design's, plus the watermark when asked.
+    fn output_scene(&self, design: &Design, assets: &dyn AssetSource, watermark: bool) -> Result<Scene, RenderError> {
         let mut scene = self.scene(design, assets)?;
         if watermark {
             self.add_watermark(&mut scene);

@@ -411,7 +411,8 @@ impl FontLibrary {
         self.family_index(name).map(|i| &self.families[i])
     }
 
-    fn family_index(&self, name: &str) -> Option<usize> {
+    /// Index into [`FontLibrary::families`] of the family called `name` (any case).
+    pub fn family_index(&self, name: &str) -> Option<usize> {
         self.by_name.get(&name.trim().to_lowercase()).copied()
     }
 

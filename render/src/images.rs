@@ -141,27 +141,28 @@ pub enum DecodeError {
 /// Decodes PNG, JPEG, WebP or GIF (first frame) bytes, format sniffed from the bytes, into straight RGBA8,
 /// checking the size from the header before decoding.
 pub fn decode_image(bytes: &[u8]) -> Result<RasterImage, DecodeError> {
+    use image::ImageDecoder as _;
     let reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| DecodeError::Bad(format!("image could not be read: {e}")))?;
     if reader.format().is_none() {
         return Err(DecodeError::Bad("not a PNG, JPEG, WebP or GIF image".into()));
     }
-    let (w, h) =
-        reader.into_dimensions().map_err(|e| DecodeError::Bad(format!("image header could not be read: {e}")))?;
+    // One parse: the header gives the size, checked before any pixel is decoded.
+    let mut decoder =
+        reader.into_decoder().map_err(|e| DecodeError::Bad(format!("image header could not be read: {e}")))?;
+    let (w, h) = decoder.dimensions();
     check_image_size(w, h)?;
-    let mut reader = image::ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| DecodeError::Bad(format!("image could not be read: {e}")))?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
     limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4 + 64 * 1024 * 1024);
-    reader.limits(limits);
-    let decoded = reader.decode().map_err(|e| match e {
+    let too_large = |e: image::ImageError| match e {
         image::ImageError::Limits(l) => DecodeError::TooLarge(format!("{l}")),
         other => DecodeError::Bad(format!("image does not decode: {other}")),
-    })?;
+    };
+    decoder.set_limits(limits).map_err(too_large)?;
+    let decoded = image::DynamicImage::from_decoder(decoder).map_err(too_large)?;
     let rgba = decoded.into_rgba8();
     let (w, h) = rgba.dimensions();
     RasterImage::new(w, h, rgba.into_raw()).ok_or_else(|| DecodeError::Bad("image has no pixels".into()))

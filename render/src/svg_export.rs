@@ -302,14 +302,7 @@ impl Writer {
             None => {
                 let id = encode_png(image).map(|png| {
                     let id = self.id("i");
-                    let _ = writeln!(
-                        self.defs,
-                        "<image id=\"{id}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" \
-                         xlink:href=\"data:image/png;base64,{}\"/>",
-                        image.width,
-                        image.height,
-                        base64::engine::general_purpose::STANDARD.encode(png)
-                    );
+                    image_def(&mut self.defs, &id, image.width, image.height, &png);
                     id
                 });
                 self.images.insert(key, id.clone());
@@ -438,14 +431,7 @@ impl Writer {
                 }
             };
             let id = self.id("b");
-            let _ = writeln!(
-                self.defs,
-                "<image id=\"{id}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" \
-                 xlink:href=\"data:image/png;base64,{}\"/>",
-                bitmap.width,
-                bitmap.height,
-                base64::engine::general_purpose::STANDARD.encode(png)
-            );
+            image_def(&mut self.defs, &id, bitmap.width, bitmap.height, &png);
             Arc::new(BitmapPlacement { id, dx, dy, ppem })
         });
         self.bitmaps.insert(key, placement.clone());
@@ -819,6 +805,16 @@ fn push_rounded(out: &mut String, v: f64, scale: f64) {
     } else {
         let _ = write!(out, "{r}");
     }
+}
+
+/// An `<image>` definition holding `png` as a data URL, placed later with `<use>`.
+fn image_def(defs: &mut String, id: &str, width: impl std::fmt::Display, height: impl std::fmt::Display, png: &[u8]) {
+    let _ = writeln!(
+        defs,
+        "<image id=\"{id}\" width=\"{width}\" height=\"{height}\" preserveAspectRatio=\"none\" \
+         xlink:href=\"data:image/png;base64,{}\"/>",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    );
 }
 
 #[cfg(test)]

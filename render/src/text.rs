@@ -45,14 +45,6 @@ impl From<Ink> for Rgba {
     }
 }
 
-/// The catalogue identity of a registered face, for [`GlyphRun`]'s family/weight/italic.
-#[derive(Clone, Debug)]
-struct FaceMeta {
-    family: String,
-    weight: u16,
-    italic: bool,
-}
-
 /// One resolved style override: a byte range of the text and what it changes.
 #[derive(Clone, Debug)]
 struct SpanStyle {
@@ -92,12 +84,8 @@ pub struct TextEngine {
     font_cx: FontContext,
     layout_cx: LayoutContext<Ink>,
     layout: Layout<Ink>,
-    /// Canonical family names, indexed by the ids in `by_name`.
-    family_names: Vec<String>,
-    /// Lower-cased family name → index in `family_names`.
-    by_name: HashMap<String, usize>,
-    /// (blob id, face index) → what the catalogue calls that face.
-    faces: HashMap<(u64, u32), FaceMeta>,
+    /// The catalogue: family indexes in this module are indexes into `fonts.families()`.
+    fonts: Arc<FontLibrary>,
     default_family: usize,
     // Scratch buffers reused between layouts.
     spans: Vec<SpanStyle>,
@@ -106,30 +94,21 @@ pub struct TextEngine {
 
 impl std::fmt::Debug for TextEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TextEngine").field("families", &self.family_names).finish_non_exhaustive()
+        f.debug_struct("TextEngine").field("families", &self.fonts.families().len()).finish_non_exhaustive()
     }
 }
 
 impl TextEngine {
     /// An engine that sees exactly the fonts in `fonts`.
-    pub fn new(fonts: &FontLibrary) -> Self {
+    pub fn new(fonts: Arc<FontLibrary>) -> Self {
         let mut collection = Collection::new(CollectionOptions { shared: false, system_fonts: false });
-        let mut family_names = Vec::with_capacity(fonts.families().len());
-        let mut by_name = HashMap::with_capacity(fonts.families().len());
-        let mut faces = HashMap::new();
         // Collections (.ttc) are registered once, under the faces' own names, keeping only the
         // faces the catalogue lists.
         let mut wanted_in_collection: HashMap<u64, Vec<u32>> = HashMap::new();
         let mut collection_blobs = Vec::new();
 
         for family in fonts.families() {
-            by_name.insert(family.family.to_lowercase(), family_names.len());
-            family_names.push(family.family.clone());
             for (style, face) in family.styles.iter().zip(fonts.family_faces(&family.family)) {
-                faces.insert(
-                    (face.data.id(), face.index),
-                    FaceMeta { family: family.family.clone(), weight: style.weight, italic: style.italic },
-                );
                 if fonts::face_count(face.data.data()) > 1 {
                     let wanted = wanted_in_collection.entry(face.data.id()).or_default();
                     if wanted.is_empty() {
@@ -179,14 +158,12 @@ impl TextEngine {
             collection.set_generic_families(generic, sans.iter().copied());
         }
 
-        let default_family = by_name.get(&DEFAULT_FAMILY.to_lowercase()).copied().unwrap_or(0);
+        let default_family = fonts.family_index(DEFAULT_FAMILY).unwrap_or(0);
         TextEngine {
             font_cx: FontContext { collection, source_cache: Default::default() },
             layout_cx: LayoutContext::new(),
             layout: Layout::new(),
-            family_names,
-            by_name,
-            faces,
+            fonts,
             default_family,
             spans: Vec::new(),
             atoms: Vec::new(),
@@ -260,7 +237,7 @@ impl TextEngine {
             warnings.push(RenderWarning::MissingFont {
                 layer: layer.to_owned(),
                 family: family.to_owned(),
-                used: self.family_names[self.default_family].clone(),
+                used: self.family_name(self.default_family).to_owned(),
             });
         }
 
@@ -305,7 +282,7 @@ impl TextEngine {
 
     /// The index of the family called `name`, or the default family (noting `name` as missing).
     fn resolve_family<'a>(&self, name: &'a str, missing: &mut Vec<&'a str>) -> usize {
-        if let Some(&i) = self.by_name.get(&name.trim().to_lowercase()) {
+        if let Some(i) = self.fonts.family_index(name) {
             return i;
         }
         if !missing.contains(&name) {
@@ -314,12 +291,17 @@ impl TextEngine {
         self.default_family
     }
 
+    /// The catalogue name of family `index`.
+    fn family_name(&self, index: usize) -> &str {
+        self.fonts.families().get(index).map_or(DEFAULT_FAMILY, |f| f.family.as_str())
+    }
+
     /// Shapes `text` into `self.layout` at `scale` × the requested sizes, broken at `width`
     /// and aligned.
     fn build(&mut self, text: &str, base: &BaseStyle, spans: &[SpanStyle], scale: f32, width: f32) {
-        let names = &self.family_names;
+        let names = self.fonts.families();
         let mut b = self.layout_cx.ranged_builder(&mut self.font_cx, text, scale, false);
-        b.push_default(StyleProperty::FontFamily(FontFamily::named(&names[base.family])));
+        b.push_default(StyleProperty::FontFamily(FontFamily::named(&names[base.family].family)));
         b.push_default(StyleProperty::FontSize(base.size));
         b.push_default(StyleProperty::FontWeight(FontWeight::new(f32::from(base.weight))));
         b.push_default(StyleProperty::FontStyle(font_style(base.italic)));
@@ -330,7 +312,7 @@ impl TextEngine {
         for span in spans {
             let r = span.range.clone();
             if let Some(f) = span.family {
-                b.push(StyleProperty::FontFamily(FontFamily::named(&names[f])), r.clone());
+                b.push(StyleProperty::FontFamily(FontFamily::named(&names[f].family)), r.clone());
             }
             if let Some(wt) = span.weight {
                 b.push(StyleProperty::FontWeight(FontWeight::new(f32::from(wt))), r.clone());
@@ -384,7 +366,7 @@ impl TextEngine {
                     next_atom = 0;
                 }
                 let font = run.font();
-                let meta = self.faces.get(&(font.data.id(), font.index));
+                let meta = self.fonts.face_of(font);
                 let synthesis = run.synthesis();
                 let style = glyph_run.style();
                 let mut glyphs = Vec::new();
@@ -437,9 +419,9 @@ impl TextEngine {
                 let font_size = run.font_size();
                 items.push(Item::Glyphs(GlyphRun {
                     font: font.clone(),
-                    family: meta.map(|m| m.family.clone()).unwrap_or_default(),
-                    weight: meta.map_or(run.font_attrs().weight.value().round() as u16, |m| m.weight),
-                    italic: meta.is_some_and(|m| m.italic),
+                    family: meta.as_ref().map(|m| m.family.family.clone()).unwrap_or_default(),
+                    weight: meta.as_ref().map_or(run.font_attrs().weight.value().round() as u16, |m| m.style.weight),
+                    italic: meta.as_ref().is_some_and(|m| m.style.italic),
                     font_size,
                     normalized_coords: run.normalized_coords().iter().map(|c| c.to_bits()).collect(),
                     synthetic_skew: synthesis.skew().map_or(0.0, |deg| deg.to_radians().tan()),

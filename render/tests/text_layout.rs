@@ -2,7 +2,7 @@
 //! scripts and emoji, bidi order, rich-text spans, alignment, auto-fit, warnings, decorations.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use editor_core::{Color, TextAlign, TextContent, TextSpan, TextStyle, VerticalAlign};
@@ -11,17 +11,17 @@ use render::scene::{Affine, Brush, GlyphRun, Item, RenderWarning, Rgba};
 use render::text::TextEngine;
 use skrifa::{FontRef, MetadataProvider};
 
-fn library() -> &'static FontLibrary {
-    static LIB: OnceLock<FontLibrary> = OnceLock::new();
+fn library() -> &'static Arc<FontLibrary> {
+    static LIB: OnceLock<Arc<FontLibrary>> = OnceLock::new();
     LIB.get_or_init(|| match FontLibrary::bundled() {
-        Ok(lib) => lib,
+        Ok(lib) => Arc::new(lib),
         Err(e) => panic!("bundled fonts do not load: {e}"),
     })
 }
 
 /// Lays `content` out in a `w`×`h` box at the origin.
 fn lay(content: &TextContent, w: f64, h: f64) -> (Vec<Item>, Vec<RenderWarning>) {
-    let mut engine = TextEngine::new(library());
+    let mut engine = TextEngine::new(library().clone());
     lay_with(&mut engine, content, w, h)
 }
 
@@ -650,7 +650,7 @@ fn transform_is_passed_through() {
         end: 2,
         style: TextStyle { underline: Some(true), ..TextStyle::default() },
     });
-    let mut engine = TextEngine::new(library());
+    let mut engine = TextEngine::new(library().clone());
     let (mut items, mut warnings) = (Vec::new(), Vec::new());
     engine.layout("L1", &content, 500.0, 100.0, t, &mut items, &mut warnings);
     assert!(items.len() >= 2);
@@ -665,7 +665,7 @@ fn transform_is_passed_through() {
 
 #[test]
 fn degenerate_input_draws_nothing_and_does_not_panic() {
-    let mut engine = TextEngine::new(library());
+    let mut engine = TextEngine::new(library().clone());
     let (items, warnings) = lay_with(&mut engine, &text(""), 100.0, 100.0);
     assert!(items.is_empty() && warnings.is_empty());
     for (w, h) in [(f64::NAN, 100.0), (100.0, f64::NAN), (0.0, 0.0), (-5.0, 10.0), (f64::INFINITY, 10.0)] {
@@ -696,7 +696,7 @@ fn engine_is_send_and_fast_enough() {
     assert_send::<TextEngine>();
     assert_send_sync::<FontLibrary>();
 
-    let mut engine = TextEngine::new(library());
+    let mut engine = TextEngine::new(library().clone());
     let mut content = text("Fresh roasted coffee, every morning. Olá! 50% off ☕");
     content.auto_fit = true;
     content.font_size = 64.0;

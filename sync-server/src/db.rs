@@ -5,13 +5,14 @@
 //! Queries are written once with PostgreSQL's `$n` placeholders; for SQLite they become `?n`
 //! (numbered parameters, which SQLite binds by index).
 
-use std::borrow::Cow;
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
+use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
 /// Which database a URL names.
@@ -49,9 +50,15 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// `$n` → `?n` for SQLite.
-fn sqlite_sql(pg: &'static str) -> Cow<'static, str> {
-    if pg.contains('$') { Cow::Owned(pg.replace('$', "?")) } else { Cow::Borrowed(pg) }
+/// `$n` → `?n` for SQLite, rewritten once per query text and kept for the process's life
+/// (queries are `'static` constants, so the cache is bounded by the code).
+fn sqlite_sql(pg: &'static str) -> &'static str {
+    static CACHE: LazyLock<Mutex<HashMap<&'static str, &'static str>>> = LazyLock::new(Default::default);
+    if !pg.contains('$') {
+        return pg;
+    }
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    cache.entry(pg).or_insert_with(|| Box::leak(pg.replace('$', "?").into_boxed_str()))
 }
 
 fn conflict(e: sqlx::Error, what: &'static str) -> DbError {
@@ -188,7 +195,7 @@ impl Database {
                 // SQLite writes take the write lock up front, so concurrent writers queue on
                 // busy_timeout instead of failing to upgrade a read lock.
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                sqlx::query(AssertSqlSafe(sqlite_sql(SQL).into_owned()))
+                sqlx::query(sqlite_sql(SQL))
                     .bind(&id)
                     .bind(&user.email)
                     .bind(&user.password_hash)
@@ -236,13 +243,10 @@ impl Database {
             }};
         }
         Ok(match self {
-            Database::Sqlite(pool) => {
-                match sqlx::query(AssertSqlSafe(sqlite_sql(SQL).into_owned())).bind(&email).fetch_optional(pool).await?
-                {
-                    Some(row) => Some(read!(row)),
-                    None => None,
-                }
-            }
+            Database::Sqlite(pool) => match sqlx::query(sqlite_sql(SQL)).bind(&email).fetch_optional(pool).await? {
+                Some(row) => Some(read!(row)),
+                None => None,
+            },
             Database::Postgres(pool) => match sqlx::query(SQL).bind(&email).fetch_optional(pool).await? {
                 Some(row) => Some(read!(row)),
                 None => None,
@@ -259,7 +263,7 @@ impl Database {
         match self {
             Database::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                sqlx::query(AssertSqlSafe(sqlite_sql(SQL).into_owned()))
+                sqlx::query(sqlite_sql(SQL))
                     .bind(&sid)
                     .bind(recipient)
                     .bind(subject)
@@ -298,7 +302,7 @@ impl Database {
         }
         Ok(match self {
             Database::Sqlite(pool) => {
-                read!(sqlx::query(AssertSqlSafe(sqlite_sql(SQL).into_owned())).bind(limit).fetch_all(pool).await?)
+                read!(sqlx::query(sqlite_sql(SQL)).bind(limit).fetch_all(pool).await?)
             }
             Database::Postgres(pool) => read!(sqlx::query(SQL).bind(limit).fetch_all(pool).await?),
         })
@@ -312,12 +316,7 @@ impl Database {
         let affected = match self {
             Database::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let r = sqlx::query(AssertSqlSafe(sqlite_sql(SQL).into_owned()))
-                    .bind(now)
-                    .bind(&sid)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                let r = sqlx::query(sqlite_sql(SQL)).bind(now).bind(&sid).execute(&mut *tx).await?.rows_affected();
                 tx.commit().await?;
                 r
             }
