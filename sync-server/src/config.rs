@@ -34,6 +34,114 @@ pub struct Config {
     pub public_url: String,
     /// Log format.
     pub log_format: LogFormat,
+    /// Origins allowed by CORS.
+    pub cors_origins: Vec<String>,
+    /// Accounts and tokens.
+    pub auth: AuthConfig,
+    /// Outgoing email.
+    pub email: EmailConfig,
+    /// Uploads.
+    pub storage: StorageConfig,
+    /// Rate limits.
+    pub limits: LimitsConfig,
+    /// Social sign-in providers.
+    #[serde(default)]
+    pub oidc: Vec<OidcProvider>,
+}
+
+/// `[auth]`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// HS256 key; empty: generated and kept in `data_dir/jwt-secret`.
+    pub jwt_secret: String,
+    /// Access-token lifetime, seconds.
+    pub access_ttl_secs: u64,
+    /// Session lifetime, days.
+    pub refresh_ttl_days: u64,
+    /// Hours before an unverified account is restricted.
+    pub verification_grace_hours: u64,
+    /// Argon2id memory, KiB.
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes.
+    pub argon2_iterations: u32,
+    /// Concurrent hashes; 0: the number of CPUs.
+    pub hash_concurrency: usize,
+}
+
+/// `[email]`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// SMTP URL; empty: log emails.
+    pub smtp_url: String,
+    /// The From header.
+    pub from: String,
+}
+
+/// `[storage]`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Largest upload, bytes.
+    pub max_upload_bytes: u64,
+    /// Largest decoded image, pixels.
+    pub max_image_pixels: u64,
+}
+
+/// `[limits]`: requests per second and bursts; 0 turns a limit off.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Per client IP, sustained.
+    pub per_ip_per_sec: u32,
+    /// Per client IP, burst.
+    pub per_ip_burst: u32,
+    /// Per user, sustained.
+    pub per_user_per_sec: u32,
+    /// Per user, burst.
+    pub per_user_burst: u32,
+    /// Per API key, sustained.
+    pub per_key_per_sec: u32,
+    /// Per API key, burst.
+    pub per_key_burst: u32,
+    /// Sign-in attempts per IP per minute.
+    pub auth_per_ip_per_min: u32,
+}
+
+/// One `[[oidc]]` provider.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProvider {
+    /// Short name used in URLs.
+    pub name: String,
+    /// Issuer URL (discovery at `ISSUER/.well-known/openid-configuration`).
+    pub issuer: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: String,
+    /// Extra scopes besides `openid`.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["email".into(), "profile".into()]
+}
+
+/// Puts a file's `key = value` over the defaults; sections merge key by key.
+fn merge(table: &mut toml::Table, key: String, value: toml::Value) {
+    match (table.get_mut(&key), value) {
+        (Some(toml::Value::Table(base)), toml::Value::Table(layer)) => {
+            for (k, v) in layer {
+                base.insert(k, v);
+            }
+        }
+        (_, value) => {
+            table.insert(key, value);
+        }
+    }
 }
 
 /// Why the configuration could not be loaded.
@@ -72,7 +180,28 @@ pub struct Overrides {
     pub log_format: Option<String>,
 }
 
-const KEYS: [&str; 5] = ["bind", "data_dir", "database_url", "public_url", "log_format"];
+const KEYS: [&str; 11] = [
+    "bind",
+    "data_dir",
+    "database_url",
+    "public_url",
+    "log_format",
+    "cors_origins",
+    "auth",
+    "email",
+    "storage",
+    "limits",
+    "oidc",
+];
+
+/// An environment value: TOML when it parses as a TOML value (numbers, arrays, booleans),
+/// otherwise the raw string.
+fn env_value(raw: &str) -> toml::Value {
+    match format!("v = {raw}").parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_owned())),
+        Err(_) => toml::Value::String(raw.to_owned()),
+    }
+}
 
 impl Config {
     /// Loads defaults, then `file` (if any), then the environment (`env` gives variables by
@@ -99,7 +228,7 @@ impl Config {
                         message: format!("unknown key `{key}` (known: {})", KEYS.join(", ")),
                     });
                 }
-                table.insert(key, value);
+                merge(&mut table, key, value);
             }
         }
         let flag_values = [
@@ -109,9 +238,33 @@ impl Config {
             ("public_url", flags.public_url.clone()),
             ("log_format", flags.log_format.clone()),
         ];
-        for key in KEYS {
-            if let Some(value) = env(&format!("CREATIVEFLOW_{}", key.to_uppercase())) {
-                table.insert(key.into(), toml::Value::String(value));
+        // Top-level keys as CREATIVEFLOW_KEY; keys of sections as CREATIVEFLOW_SECTION__KEY.
+        let scalars: Vec<(String, Option<String>)> = table
+            .iter()
+            .flat_map(|(key, value)| match value {
+                toml::Value::Table(section) => {
+                    section.keys().map(|k| (format!("{key}.{k}"), None)).collect::<Vec<_>>()
+                }
+                _ => vec![(key.clone(), None)],
+            })
+            .collect();
+        for (path, _) in scalars {
+            let var = format!("CREATIVEFLOW_{}", path.replace('.', "__").to_uppercase());
+            let Some(raw) = env(&var) else { continue };
+            let value = match path.as_str() {
+                // Strings stay strings even when they look like TOML.
+                "bind" | "data_dir" | "database_url" | "public_url" | "log_format" => toml::Value::String(raw),
+                _ => env_value(&raw),
+            };
+            match path.split_once('.') {
+                Some((section, key)) => {
+                    if let Some(toml::Value::Table(t)) = table.get_mut(section) {
+                        t.insert(key.into(), value);
+                    }
+                }
+                None => {
+                    table.insert(path, value);
+                }
             }
         }
         for (key, value) in flag_values {
@@ -123,6 +276,11 @@ impl Config {
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::Invalid { origin: "settings".into(), message: e.to_string() })?;
         Ok(config)
+    }
+
+    /// Where uploaded files live on local disk.
+    pub fn asset_dir(&self) -> PathBuf {
+        self.data_dir.join("assets")
     }
 
     /// The database URL to connect to: the configured one, or SQLite in `data_dir`.
@@ -159,6 +317,31 @@ mod tests {
         let c = Config::load(Some(&file), env, &flags).unwrap();
         assert_eq!(c.bind.port(), 0);
         assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn sections_merge_and_take_env_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "[limits]\nper_ip_burst = 7\n[[oidc]]\nname = \"local\"\nissuer = \"http://127.0.0.1:1\"\n\
+             client_id = \"a\"\nclient_secret = \"b\"\n",
+        )
+        .unwrap();
+        let env = |k: &str| match k {
+            "CREATIVEFLOW_LIMITS__PER_IP_PER_SEC" => Some("0".to_owned()),
+            "CREATIVEFLOW_CORS_ORIGINS" => Some("[\"http://app.test\"]".to_owned()),
+            "CREATIVEFLOW_AUTH__JWT_SECRET" => Some("s3cret".to_owned()),
+            _ => None,
+        };
+        let c = Config::load(Some(&file), env, &Overrides::default()).unwrap();
+        assert_eq!(c.limits.per_ip_burst, 7);
+        assert_eq!(c.limits.per_ip_per_sec, 0);
+        assert_eq!(c.limits.per_user_per_sec, 30, "untouched keys keep their defaults");
+        assert_eq!(c.cors_origins, vec!["http://app.test".to_owned()]);
+        assert_eq!(c.auth.jwt_secret, "s3cret");
+        assert_eq!(c.oidc[0].scopes, vec!["email".to_owned(), "profile".to_owned()]);
     }
 
     #[test]

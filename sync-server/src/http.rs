@@ -1,16 +1,23 @@
 //! The HTTP surface: routes, the start page, health checks and RFC 9457 problem responses.
 
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::middleware::Next;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
@@ -22,10 +29,34 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "CreativeFlow API", description = "The CreativeFlow REST API."),
-    paths(healthz, readyz),
-    components(schemas(Health, Ready, Problem))
+    paths(healthz, readyz, metrics),
+    components(schemas(Health, Ready, Problem)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme (access tokens and API keys).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An access token from /api/v1/auth/login, or an API key `cf_…`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The full OpenAPI document and the API routes it describes.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", crate::api::routes()).split_for_parts()
+}
 
 /// `/healthz` answer.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -83,13 +114,32 @@ pub fn router(state: AppState) -> Router {
              script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
         ),
     ];
+    let (api, doc) = api();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(
+            state.config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
+        ))
+        .allow_methods([
+            axum::http::Method::GET,
+            axum::http::Method::POST,
+            axum::http::Method::PATCH,
+            axum::http::Method::PUT,
+            axum::http::Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
+        .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600));
     let mut router = Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+        .route("/metrics", get(metrics))
+        .merge(api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), measure_and_limit))
         .with_state(state)
+        .layer(cors)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Outside the body limit, so its 413 is rewritten too.
         .layer(axum::middleware::map_response(as_problem))
@@ -149,6 +199,36 @@ async fn readyz(State(state): State<AppState>) -> Response {
             problem(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready", "the database does not answer")
         }
     }
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, body = String, content_type = "text/plain")))]
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Applies the per-IP rate limit (health, readiness and metrics are exempt, so probes never see
+/// a 429) and records each request's route, status and latency.
+async fn measure_and_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route =
+        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let exempt = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
+    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let response = match ip {
+        Some(ip) if !exempt => match state.limits.check_ip(ip) {
+            Ok(()) => next.run(request).await,
+            Err(e) => e.into_response(),
+        },
+        _ => next.run(request).await,
+    };
+    state.metrics.request(&method, &route, response.status().as_u16(), start.elapsed().as_secs_f64());
+    response
 }
 
 /// Turns the bare 405 and 413 answers of the router and the body limit into problems.

@@ -1,12 +1,21 @@
 //! sync-server: the HTTP API, auth, document relay, queue and credits (DESIGN.md §5).
 //!
-//! Issue 4 in progress: configuration ([`config`]), persistence on SQLite or PostgreSQL
-//! ([`db`]), the HTTP surface with health checks ([`http`]), and graceful shutdown. It depends
-//! on editor-core (and later gen-worker for the embedded worker); the server never draws.
+//! Configuration ([`config`]), persistence on SQLite or PostgreSQL ([`db`]), credentials
+//! ([`auth`]), the one authorization function ([`authz`]), rate limits ([`limits`]), the REST
+//! API ([`api`]) and the HTTP surface around it ([`http`]). It depends on editor-core (and later
+//! gen-worker for the embedded worker); the server never draws.
 
+pub mod api;
+pub mod auth;
+pub mod authz;
 pub mod config;
 pub mod db;
+pub mod error;
 pub mod http;
+pub mod limits;
+pub mod mail;
+pub mod metrics;
+pub mod storage;
 
 use std::sync::Arc;
 
@@ -23,6 +32,31 @@ pub struct AppState {
     pub db: Database,
     /// The configuration.
     pub config: Arc<Config>,
+    /// Access-token signing.
+    pub tokens: auth::Tokens,
+    /// Password hashing.
+    pub passwords: auth::Passwords,
+    /// Rate limits.
+    pub limits: limits::Limits,
+    /// Prometheus metrics.
+    pub metrics: metrics::Metrics,
+    /// Uploaded files.
+    pub assets: storage::AssetStore,
+}
+
+impl AppState {
+    /// Builds the state for `config` on an open database.
+    pub fn new(db: Database, config: Config) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            tokens: auth::Tokens::from_config(&config)?,
+            passwords: auth::Passwords::new(&config.auth)?,
+            limits: limits::Limits::new(&config.limits),
+            metrics: metrics::Metrics::default(),
+            assets: storage::AssetStore::local(&config.asset_dir())?,
+            db,
+            config: Arc::new(config),
+        })
+    }
 }
 
 /// Connects, migrates, binds and serves until Ctrl-C or SIGTERM, then drains in-flight
@@ -35,8 +69,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %redact(&url), "listening");
     println!("listening on http://{addr}");
-    let state = AppState { db, config: Arc::new(config) };
-    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let state = AppState::new(db, config)?;
+    let background = mail::spawn_sender(state.clone());
+    let limits = state.limits.clone();
+    let sweeper = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            limits.forget_idle();
+        }
+    });
+    axum::serve(listener, http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    background.abort();
+    sweeper.abort();
     tracing::info!("stopped");
     Ok(())
 }
