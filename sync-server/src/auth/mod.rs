@@ -285,3 +285,71 @@ impl FromRequestParts<AppState> for Principal {
         Ok(principal)
     }
 }
+
+/// Tokens handed to a client that signed in.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TokenPair {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Opaque, single-use: trade it at `/api/v1/auth/refresh` for a new pair. Reusing an old one
+    /// ends the session.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// The session these tokens belong to.
+    pub session_id: Uuid,
+    /// The signed-in account.
+    pub user_id: Uuid,
+}
+
+/// Where a request came from, for the session list.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    /// User-Agent.
+    pub user_agent: String,
+    /// Peer IP.
+    pub ip: std::net::IpAddr,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let user_agent =
+            parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("unknown").to_owned();
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        Ok(ClientInfo { user_agent, ip })
+    }
+}
+
+/// Starts a session for `user` signed in by `method` and returns its tokens.
+pub async fn start_session(
+    state: &AppState,
+    user: Uuid,
+    method: &str,
+    client: &ClientInfo,
+) -> Result<TokenPair, ApiError> {
+    let refresh_token = random_token();
+    let ttl_ms = i64::try_from(state.config.auth.refresh_ttl_days.saturating_mul(86_400_000)).unwrap_or(i64::MAX);
+    let ip = client.ip.to_string();
+    let new = crate::db::NewSession { user_id: user, method, user_agent: &client.user_agent, ip: &ip, ttl_ms };
+    let session = state.db.create_session(&new, &refresh_token).await?;
+    token_pair(state, user, session, refresh_token)
+}
+
+/// Access token for (user, session) paired with `refresh_token`.
+pub fn token_pair(state: &AppState, user: Uuid, session: Uuid, refresh_token: String) -> Result<TokenPair, ApiError> {
+    Ok(TokenPair {
+        access_token: state.tokens.issue(user, session, "access", state.tokens.access_ttl_secs)?,
+        expires_in: state.tokens.access_ttl_secs,
+        refresh_token,
+        token_type: "Bearer".into(),
+        session_id: session,
+        user_id: user,
+    })
+}

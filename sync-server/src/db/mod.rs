@@ -172,6 +172,9 @@ macro_rules! write_tx {
 
 mod accounts;
 mod principals;
+mod sessions;
+
+pub use sessions::NewSession;
 
 impl Database {
     /// Connects to `url` and applies the migrations. SQLite files (and their folder) are
