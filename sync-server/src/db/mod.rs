@@ -171,6 +171,7 @@ macro_rules! write_tx {
 
 
 mod accounts;
+mod membership;
 mod principals;
 mod sessions;
 
