@@ -11,7 +11,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -22,7 +21,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
 
-/// Largest request body accepted (uploads will get their own, larger limit).
+/// Largest request body accepted, except asset uploads (`storage.max_upload_bytes`).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// The OpenAPI 3.1 description, generated from the handlers' annotations.
@@ -140,7 +139,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), measure_and_limit))
         .with_state(state)
         .layer(cors)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limit_body))
         // Outside the body limit, so its 413 is rewritten too.
         .layer(axum::middleware::map_response(as_problem))
         .layer(TraceLayer::new_for_http());
@@ -229,6 +229,20 @@ async fn measure_and_limit(State(state): State<AppState>, request: Request, next
     };
     state.metrics.request(&method, &route, response.status().as_u16(), start.elapsed().as_secs_f64());
     response
+}
+
+/// Refuses bodies declared larger than [`MAX_BODY_BYTES`] before routing, so even a route that
+/// reads no body answers 413. Asset uploads are exempt: they take up to
+/// `storage.max_upload_bytes`, which their handler enforces while reading. Bodies sent without a
+/// length are capped by `DefaultBodyLimit` when an extractor reads them.
+async fn limit_body(request: Request, next: Next) -> Response {
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64)
+        && !crate::api::assets::is_upload(request.method(), request.uri().path())
+    {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    next.run(request).await
 }
 
 /// Turns the bare 405 and 413 answers of the router and the body limit into problems.

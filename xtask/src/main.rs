@@ -5,7 +5,8 @@
 //!   of editor-core, every workspace test, and a compile check of the fuzz targets. Lanes that
 //!   need a server (PostgreSQL, Redis) run when their URLs are set; under `CI=true` the local
 //!   defaults are used. The lanes left out are listed at the end.
-//! - `cargo xtask bench` — the criterion benchmarks, with their figures.
+//! - `cargo xtask bench [server]` — the criterion benchmarks and the REST API load test
+//!   (`server`: only the load test).
 //! - `cargo xtask golden` — re-creates the golden reference images of the renderer.
 //! - `cargo xtask fuzz <target> [seconds]` — runs a cargo-fuzz target (nightly).
 
@@ -146,6 +147,8 @@ fn test() -> Result<()> {
     let gpu = run_counting_tests("render GPU canvas on lavapipe (feature gpu)", &mut gpu_tests)?;
     counts.add(&gpu);
 
+    counts.add(&schemathesis()?);
+
     // The fuzz targets live outside the workspace (cargo-fuzz needs nightly to run them);
     // a stable compile check keeps them from rotting.
     let fuzz_manifest = root().join("fuzz/Cargo.toml");
@@ -170,6 +173,44 @@ fn test() -> Result<()> {
     // The closing line CI reads: the totals over every test binary and doc-test run.
     println!("tests: {} passed, {} failed, {} skipped", counts.passed, counts.failed, counts.ignored);
     Ok(())
+}
+
+/// The cargo target directory.
+fn target_dir() -> PathBuf {
+    env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"))
+}
+
+/// Pinned so that CI runs are repeatable.
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// Schemathesis (from PyPI, in a virtual environment kept in the target directory) against the
+/// real server's OpenAPI document: no 5xx and no response that breaks its schema. The example
+/// budget is small (`SCHEMATHESIS_MAX_EXAMPLES`, default 10 per operation).
+fn schemathesis() -> Result<Counts> {
+    let venv = target_dir().join("tools").join(SCHEMATHESIS.replace("==", "-"));
+    let python = venv.join("bin").join("python");
+    if !venv.join("bin").join("schemathesis").is_file() {
+        if !which("python3") {
+            bail!("the API fuzzing lane needs python3 with venv and pip (Debian: apt-get install python3-venv)");
+        }
+        run("python3 -m venv (schemathesis)", Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run(
+            &format!("pip install {SCHEMATHESIS}"),
+            Command::new(venv.join("bin").join("pip")).args(["install", "--quiet", SCHEMATHESIS]),
+        )?;
+    }
+    let binary = target_dir().join("debug").join("sync-server");
+    run("build sync-server", cargo().args(["build", "--locked", "-p", "sync-server"]))?;
+    let examples = env::var("SCHEMATHESIS_MAX_EXAMPLES").unwrap_or_else(|_| "10".into());
+    let mut cmd = Command::new(python);
+    cmd.current_dir(root()).arg("sync-server/tests/schemathesis/run.py").arg(&binary).arg(examples);
+    match run("schemathesis against /api/openapi.json", &mut cmd) {
+        Ok(()) => Ok(Counts { passed: 1, ..Counts::default() }),
+        Err(e) => {
+            println!("tests: 0 passed, 1 failed, 0 skipped");
+            Err(e)
+        }
+    }
 }
 
 #[derive(Default)]
@@ -238,8 +279,7 @@ fn which(tool: &str) -> bool {
 /// extra arguments go to the server (`cargo xtask serve --bind 127.0.0.1:9000`).
 fn serve(args: &[String]) -> Result<()> {
     run("build sync-server", cargo().args(["build", "-p", "sync-server"]))?;
-    let target = env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
-    let binary = target.join("debug").join("sync-server");
+    let binary = target_dir().join("debug").join("sync-server");
     eprintln!("\nCreativeFlow: starting the server (Ctrl-C stops it); it prints the URL to open");
     let status = Command::new(&binary)
         .current_dir(root())
@@ -297,13 +337,39 @@ fn run_counting_tests(step: &str, cmd: &mut Command) -> Result<Counts> {
     Ok(counts)
 }
 
+/// `cargo xtask bench [criterion args]` runs every benchmark; `cargo xtask bench server` only the
+/// REST API load test (the release server binary driven by oha, on SQLite and PostgreSQL).
 fn bench(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("server") {
+        return bench_server();
+    }
     let mut cmd = cargo();
     cmd.args(["bench", "-p", "editor-core", "-p", "render"]);
     if !args.is_empty() {
         cmd.arg("--").args(args);
     }
-    run("criterion benches (editor-core, render)", &mut cmd)
+    run("criterion benches (editor-core, render)", &mut cmd)?;
+    bench_server()
+}
+
+/// The load generator, pinned; installed into the target directory when missing.
+const OHA_VERSION: &str = "1.16.0";
+
+fn bench_server() -> Result<()> {
+    let tools = target_dir().join("tools");
+    let oha = tools.join("bin").join("oha");
+    if !oha.is_file() && !which("oha") {
+        run(
+            &format!("cargo install oha {OHA_VERSION} (load generator)"),
+            cargo().args(["install", "oha", "--locked", "--version", OHA_VERSION, "--root"]).arg(&tools),
+        )?;
+    }
+    let mut cmd = cargo();
+    cmd.args(["bench", "-p", "sync-server", "--bench", "api"]);
+    if oha.is_file() {
+        cmd.env("OHA", &oha);
+    }
+    run("REST API load (oha against the release server)", &mut cmd)
 }
 
 fn fuzz(args: &[String]) -> Result<()> {

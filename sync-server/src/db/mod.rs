@@ -171,9 +171,14 @@ macro_rules! write_tx {
 
 
 mod accounts;
+pub mod assets;
+pub mod content;
+pub mod keys;
 mod membership;
+pub mod oidc;
 mod principals;
 mod sessions;
+pub mod teams;
 
 pub use sessions::NewSession;
 

@@ -62,8 +62,8 @@ impl TestServer {
     /// A server on `database_url` (SQLite in a temporary folder when `None`).
     pub fn start_with_database(database_url: Option<&str>, env: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let database_url = database_url
-            .map_or_else(|| format!("sqlite://{}", dir.path().join("cf.db").display()), str::to_owned);
+        let database_url =
+            database_url.map_or_else(|| format!("sqlite://{}", dir.path().join("cf.db").display()), str::to_owned);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sync-server"));
         cmd.args(["--bind", "127.0.0.1:0", "--data-dir"])
             .arg(dir.path())
@@ -105,16 +105,18 @@ impl TestServer {
         let res = req.send().await.unwrap();
         let status = res.status().as_u16();
         let text = res.text().await.unwrap();
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, value)
     }
 
     /// The newest email to `recipient` in the outbox: (subject, body).
     pub async fn last_email(&self, recipient: &str) -> Option<(String, String)> {
-        const SQL_PG: &str = "SELECT subject, body FROM email_outbox WHERE recipient = $1 ORDER BY created_at DESC, id DESC LIMIT 1";
+        const SQL_PG: &str =
+            "SELECT subject, body FROM email_outbox WHERE recipient = $1 ORDER BY created_at DESC, id DESC LIMIT 1";
         if self.database_url.starts_with("sqlite:") {
             let pool = sqlx::SqlitePool::connect(&self.database_url).await.unwrap();
-            let row = sqlx::query(&SQL_PG.replace("$1", "?1")).bind(recipient).fetch_optional(&pool).await.unwrap();
+            let row = sqlx::query(sqlx::AssertSqlSafe(SQL_PG.replace("$1", "?1"))).bind(recipient).fetch_optional(&pool).await.unwrap();
             pool.close().await;
             row.map(|r| (r.get(0), r.get(1)))
         } else {
