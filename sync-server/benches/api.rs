@@ -89,10 +89,8 @@ fn oha() -> PathBuf {
     if let Ok(p) = std::env::var("OHA") {
         return p.into();
     }
-    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(
-        |_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        PathBuf::from,
-    );
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"), PathBuf::from);
     let local = target.join("tools/bin/oha");
     if local.is_file() {
         return local;
@@ -185,10 +183,7 @@ fn main() {
         // Reads at 1000/s while 16 clients hammer the login endpoint.
         let flood_url = login_url.clone();
         let flood = std::thread::spawn(move || {
-            oha_run(
-                "flood",
-                &["-c", "16", "-m", "POST", "-T", "application/json", "-d", login_body, &flood_url],
-            )
+            oha_run("flood", &["-c", "16", "-m", "POST", "-T", "application/json", "-d", login_body, &flood_url])
         });
         std::thread::sleep(std::time::Duration::from_millis(500));
         let mut during = reads(name, &token, &list, Some(1000));
@@ -204,10 +199,8 @@ fn main() {
     for r in &runs {
         println!("| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} % |", r.label, r.rps, r.p50, r.p95, r.p99, r.ok * 100.0);
     }
-    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(
-        |_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        PathBuf::from,
-    );
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"), PathBuf::from);
     let out = target.join("bench");
     let _ = std::fs::create_dir_all(&out);
     let json: Vec<Value> = runs

@@ -242,9 +242,7 @@ impl Config {
         let scalars: Vec<(String, Option<String>)> = table
             .iter()
             .flat_map(|(key, value)| match value {
-                toml::Value::Table(section) => {
-                    section.keys().map(|k| (format!("{key}.{k}"), None)).collect::<Vec<_>>()
-                }
+                toml::Value::Table(section) => section.keys().map(|k| (format!("{key}.{k}"), None)).collect::<Vec<_>>(),
                 _ => vec![(key.clone(), None)],
             })
             .collect();
@@ -342,6 +340,19 @@ mod tests {
         assert_eq!(c.cors_origins, vec!["http://app.test".to_owned()]);
         assert_eq!(c.auth.jwt_secret, "s3cret");
         assert_eq!(c.oidc[0].scopes, vec!["email".to_owned(), "profile".to_owned()]);
+    }
+
+    #[test]
+    fn oidc_providers_come_from_the_environment() {
+        let env = |k: &str| {
+            (k == "CREATIVEFLOW_OIDC").then(|| {
+                r#"[{name="local", issuer="http://127.0.0.1:9", client_id="cf", client_secret="s"}]"#.to_owned()
+            })
+        };
+        let c = Config::load(None, env, &Overrides::default()).unwrap();
+        assert_eq!(c.oidc.len(), 1);
+        assert_eq!(c.oidc[0].name, "local");
+        assert!(Config::load(None, |_| None, &Overrides::default()).unwrap().oidc.is_empty());
     }
 
     #[test]

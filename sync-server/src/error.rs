@@ -101,12 +101,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::NotFound => problem(StatusCode::NOT_FOUND, "not-found", "Not found", &detail),
             ApiError::Conflict(_) => problem(StatusCode::CONFLICT, "conflict", "Conflict", &detail),
-            ApiError::UnsupportedMediaType(_) => problem(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Unsupported media type",
-                &detail,
-            ),
+            ApiError::UnsupportedMediaType(_) => {
+                problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", &detail)
+            }
             ApiError::PayloadTooLarge(_) => {
                 problem(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large", &detail)
             }
@@ -151,10 +148,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType(
                 "send the body as JSON with `Content-Type: application/json`".into(),
             )),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::BadRequest(format!("malformed JSON: {}", e.body_text()))),
+            Err(JsonRejection::JsonSyntaxError(e)) => {
+                Err(ApiError::BadRequest(format!("malformed JSON: {}", e.body_text())))
+            }
             Err(JsonRejection::JsonDataError(e)) => Err(ApiError::Validation { field: "body", message: e.body_text() }),
             Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::PayloadTooLarge(format!("request bodies may be at most {} bytes", crate::http::MAX_BODY_BYTES)))
+                Err(ApiError::PayloadTooLarge(format!(
+                    "request bodies may be at most {} bytes",
+                    crate::http::MAX_BODY_BYTES
+                )))
             }
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::middleware::Next;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
@@ -115,9 +115,7 @@ pub fn router(state: AppState) -> Router {
     ];
     let (api, doc) = api();
     let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::list(
-            state.config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
-        ))
+        .allow_origin(AllowOrigin::list(state.config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
         .allow_methods([
             axum::http::Method::GET,
             axum::http::Method::POST,
@@ -204,10 +202,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, body = String, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        state.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render())
         .into_response()
 }
 

@@ -79,7 +79,10 @@ impl Metrics {
     /// Records a finished request.
     pub fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let (method, route) = (method.to_owned(), route.to_owned());
-        self.inner.latency.get_or_create(&RouteLabels { method: method.clone(), route: route.clone() }).observe(seconds);
+        self.inner
+            .latency
+            .get_or_create(&RouteLabels { method: method.clone(), route: route.clone() })
+            .observe(seconds);
         self.inner.requests.get_or_create(&RequestLabels { method, route, status }).inc();
         if status == 429 {
             self.inner.rate_limited.inc();

@@ -299,6 +299,27 @@ async fn story(server: &TestServer) {
         server.call("POST", "/auth/refresh", None, Some(json!({ "refresh_token": one["refresh_token"] }))).await;
     assert_eq!(status, 401);
 
+    // ---- an unverified account gets a new link on request, and a reset verifies it too (the
+    // person proved they read the mailbox).
+    let bob_email = "bob@example.com";
+    let bob_access = s(&bob["tokens"]["access_token"]).to_owned();
+    let (_, first_link) = server.last_email(bob_email).await.unwrap();
+    let (status, _) = server.call("POST", "/auth/verify-email/resend", Some(&bob_access), None).await;
+    assert_eq!(status, 202);
+    let (_, second_link) = server.last_email(bob_email).await.unwrap();
+    assert_ne!(token_from_email(&first_link, "token"), token_from_email(&second_link, "token"));
+    let (status, _) = server.call("POST", "/auth/password/forgot", None, Some(json!({ "email": bob_email }))).await;
+    assert_eq!(status, 202);
+    let (_, mail) = server.last_email(bob_email).await.unwrap();
+    let body = json!({ "token": token_from_email(&mail, "token"), "new_password": RESET_PASSWORD });
+    assert_eq!(server.call("POST", "/auth/password/reset", None, Some(body)).await.0, 204);
+    let (status, tokens) =
+        server.call("POST", "/auth/login", None, Some(json!({ "email": bob_email, "password": RESET_PASSWORD }))).await;
+    assert_eq!(status, 200, "{tokens}");
+    let (_, me) = server.call("GET", "/me", Some(s(&tokens["access_token"])), None).await;
+    assert_eq!(me["email_verified"], true);
+    assert_eq!(me_status(server, &bob_access).await, 401);
+
     // ---- changing the password keeps this session and ends the others.
     let here = login(server, RESET_PASSWORD, "Device-One").await;
     let there = login(server, RESET_PASSWORD, "Device-Two").await;
@@ -432,6 +453,12 @@ async fn mfa(server: &TestServer, access: &str) {
     let (_, me) = server.call("GET", "/me", Some(access), None).await;
     assert_eq!(me["mfa_enabled"], false);
     login(server, CHANGED_PASSWORD, "Device-One").await;
+
+    let metrics = server.http.get(format!("{}/metrics", server.base)).send().await.unwrap().text().await.unwrap();
+    for outcome in ["ok", "bad_credentials", "mfa_required", "mfa_failed"] {
+        let line = format!("creativeflow_logins_total{{outcome=\"{outcome}\"}}");
+        assert!(metrics.contains(&line), "{line} in {metrics}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

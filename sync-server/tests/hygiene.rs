@@ -1,8 +1,6 @@
 //! API hygiene on the real binary: Prometheus metrics, the CORS allow-list, per-IP and per-user
 //! rate limits answering 429 with `Retry-After`, and the OpenAPI document covering every route.
 
-#![expect(clippy::unwrap_used, reason = "test code fails loudly")]
-
 mod support;
 
 use serde_json::Value;
@@ -57,10 +55,8 @@ async fn cors_allows_only_listed_origins() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn per_ip_limit_answers_429_with_retry_after_and_spares_probes() {
-    let server = TestServer::start(&[
-        ("CREATIVEFLOW_LIMITS__PER_IP_PER_SEC", "1"),
-        ("CREATIVEFLOW_LIMITS__PER_IP_BURST", "5"),
-    ]);
+    let server =
+        TestServer::start(&[("CREATIVEFLOW_LIMITS__PER_IP_PER_SEC", "1"), ("CREATIVEFLOW_LIMITS__PER_IP_BURST", "5")]);
     let mut statuses = Vec::new();
     let mut refused = None;
     for _ in 0..12 {

@@ -44,13 +44,16 @@ async fn seed(server: &TestServer, owner: &str, team_name: &str) -> Value {
     let (s, team) = server.call("POST", "/teams", Some(owner), Some(json!({ "name": team_name }))).await;
     assert_eq!(s, 201, "{team}");
     let t = team["id"].as_str().unwrap();
-    let (s, wb) = server.call("POST", &format!("/teams/{t}/workbenches"), Some(owner), Some(json!({"name": "W"}))).await;
+    let (s, wb) =
+        server.call("POST", &format!("/teams/{t}/workbenches"), Some(owner), Some(json!({"name": "W"}))).await;
     assert_eq!(s, 201, "{wb}");
     let w = wb["id"].as_str().unwrap();
-    let (s, p) = server.call("POST", &format!("/workbenches/{w}/projects"), Some(owner), Some(json!({"name": "P"}))).await;
+    let (s, p) =
+        server.call("POST", &format!("/workbenches/{w}/projects"), Some(owner), Some(json!({"name": "P"}))).await;
     assert_eq!(s, 201, "{p}");
     let pid = p["id"].as_str().unwrap();
-    let (s, c) = server.call("POST", &format!("/projects/{pid}/creatives"), Some(owner), Some(json!({"name": "C"}))).await;
+    let (s, c) =
+        server.call("POST", &format!("/projects/{pid}/creatives"), Some(owner), Some(json!({"name": "C"}))).await;
     assert_eq!(s, 201, "{c}");
     let (s, a) = upload(server, t, owner, tiny_png()).await;
     assert_eq!(s, 201, "{a}");
@@ -58,8 +61,9 @@ async fn seed(server: &TestServer, owner: &str, team_name: &str) -> Value {
 }
 
 async fn invite(server: &TestServer, team: &str, owner: &str, email: &str, token: &str, role: &str) {
-    let (s, inv) =
-        server.call("POST", &format!("/teams/{team}/invitations"), Some(owner), Some(json!({"email": email, "role": role}))).await;
+    let (s, inv) = server
+        .call("POST", &format!("/teams/{team}/invitations"), Some(owner), Some(json!({"email": email, "role": role})))
+        .await;
     assert_eq!(s, 201, "{inv}");
     let (_, body) = server.last_email(email).await.unwrap();
     let code = support::token_from_email(&body, "token");
@@ -123,7 +127,12 @@ async fn story(server: &TestServer) {
         let wb_del = wb["id"].as_str().unwrap().to_owned();
         let project = ours["project"].as_str().unwrap();
         let (_, p) = server
-            .call("POST", &format!("/workbenches/{}/projects", ours["workbench"].as_str().unwrap()), Some(&owner_token), Some(json!({"name": "tmp"})))
+            .call(
+                "POST",
+                &format!("/workbenches/{}/projects", ours["workbench"].as_str().unwrap()),
+                Some(&owner_token),
+                Some(json!({"name": "tmp"})),
+            )
             .await;
         let p_del = p["id"].as_str().unwrap().to_owned();
         let (_, c) = server
@@ -205,7 +214,9 @@ async fn story(server: &TestServer) {
         format!("/assets/{}/content", theirs["asset"].as_str().unwrap()),
     ] {
         for method in ["GET", "PATCH", "DELETE"] {
-            if method != "GET" && (path.ends_with("/members") || path.ends_with("/content") || path.ends_with("/design")) {
+            if method != "GET"
+                && (path.ends_with("/members") || path.ends_with("/content") || path.ends_with("/design"))
+            {
                 continue;
             }
             let body = (method == "PATCH").then(|| json!({"name": "pwned"}));
@@ -217,7 +228,9 @@ async fn story(server: &TestServer) {
         }
     }
     // Nothing of theirs changed.
-    let (_, wb) = server.call("GET", &format!("/workbenches/{}", theirs["workbench"].as_str().unwrap()), Some(&who[4].token), None).await;
+    let (_, wb) = server
+        .call("GET", &format!("/workbenches/{}", theirs["workbench"].as_str().unwrap()), Some(&who[4].token), None)
+        .await;
     assert_eq!(wb["name"], "W");
 
     // Mass assignment: privileged fields in update bodies are refused and change nothing.
@@ -225,7 +238,10 @@ async fn story(server: &TestServer) {
     for (path, body) in [
         (format!("/teams/{team}"), json!({"name": "Acme", "role": "owner"})),
         (format!("/teams/{team}"), json!({"name": "Acme", "owner_id": viewer.name})),
-        (format!("/workbenches/{}", ours["workbench"].as_str().unwrap()), json!({"name": "W", "team_id": theirs["team"]})),
+        (
+            format!("/workbenches/{}", ours["workbench"].as_str().unwrap()),
+            json!({"name": "W", "team_id": theirs["team"]}),
+        ),
         (format!("/projects/{}", ours["project"].as_str().unwrap()), json!({"name": "P", "created_by": "x"})),
         ("/me".to_owned(), json!({"display_name": "Olga", "credits": 1_000_000})),
         ("/me".to_owned(), json!({"role": "owner"})),

@@ -567,6 +567,7 @@ async fn login(
     request_body = MfaLoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong or used code, or the challenge expired", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `code` and `recovery_code`", body = Problem, content_type = "application/problem+json"),
@@ -610,6 +611,7 @@ async fn login_mfa(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenPair),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Unknown, reused or expired token, or the session ended", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong body shape", body = Problem, content_type = "application/problem+json")
@@ -654,6 +656,7 @@ async fn logout(State(state): State<AppState>, principal: Principal) -> Result<S
     request_body = ForgotPasswordRequest,
     responses(
         (status = 202, description = "If the account exists, a link is on its way"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong body shape", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json")
@@ -729,6 +732,7 @@ async fn reset_password(
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Password changed"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "API keys cannot change the password", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
@@ -790,6 +794,7 @@ async fn totp_setup(State(state): State<AppState>, principal: Principal) -> Resu
     request_body = CodeRequest,
     responses(
         (status = 200, description = "MFA is on", body = RecoveryCodes),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "API keys cannot manage MFA", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already on, or setup not started", body = Problem, content_type = "application/problem+json"),
@@ -831,6 +836,7 @@ async fn totp_confirm(
     request_body = DisableTotpRequest,
     responses(
         (status = 204, description = "MFA is off"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "API keys cannot manage MFA", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "MFA is not on", body = Problem, content_type = "application/problem+json"),
@@ -877,6 +883,7 @@ async fn totp_disable(
     request_body = CodeRequest,
     responses(
         (status = 200, description = "The new codes, shown once", body = RecoveryCodes),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "API keys cannot manage MFA", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "MFA is not on", body = Problem, content_type = "application/problem+json"),

@@ -265,14 +265,18 @@ impl FromRequestParts<AppState> for Principal {
             .or_else(|| parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim))
             .ok_or(ApiError::Unauthorized("sign in: send `Authorization: Bearer <token>`"))?;
         let principal = if bearer.starts_with(API_KEY_PREFIX) {
-            let principal = state.db.principal_for_api_key(bearer).await?.ok_or(ApiError::Unauthorized(
-                "the API key is unknown or revoked",
-            ))?;
+            let principal = state
+                .db
+                .principal_for_api_key(bearer)
+                .await?
+                .ok_or(ApiError::Unauthorized("the API key is unknown or revoked"))?;
             state.limits.check_key(principal.api_key_id.unwrap_or_default())?;
             principal
         } else {
-            let claims =
-                state.tokens.check(bearer, "access").ok_or(ApiError::Unauthorized("the access token is invalid or expired"))?;
+            let claims = state
+                .tokens
+                .check(bearer, "access")
+                .ok_or(ApiError::Unauthorized("the access token is invalid or expired"))?;
             let principal = state
                 .db
                 .principal_for_session(claims.sub, claims.sid)

@@ -49,9 +49,9 @@ pub fn matching_step(secret: &str, code: &str, unix_secs: u64) -> Option<u64> {
         return None;
     }
     let now = step(unix_secs);
-    [now, now.saturating_sub(1), now + 1].into_iter().find(|s| {
-        code_at(secret, *s).is_some_and(|c| super::constant_time_eq(c.as_bytes(), code.as_bytes()))
-    })
+    [now, now.saturating_sub(1), now + 1]
+        .into_iter()
+        .find(|s| code_at(secret, *s).is_some_and(|c| super::constant_time_eq(c.as_bytes(), code.as_bytes())))
 }
 
 #[cfg(test)]

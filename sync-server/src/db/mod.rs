@@ -169,7 +169,6 @@ macro_rules! write_tx {
     };
 }
 
-
 mod accounts;
 pub mod assets;
 pub mod content;

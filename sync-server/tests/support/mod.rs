@@ -116,7 +116,11 @@ impl TestServer {
             "SELECT subject, body FROM email_outbox WHERE recipient = $1 ORDER BY created_at DESC, id DESC LIMIT 1";
         if self.database_url.starts_with("sqlite:") {
             let pool = sqlx::SqlitePool::connect(&self.database_url).await.unwrap();
-            let row = sqlx::query(sqlx::AssertSqlSafe(SQL_PG.replace("$1", "?1"))).bind(recipient).fetch_optional(&pool).await.unwrap();
+            let row = sqlx::query(sqlx::AssertSqlSafe(SQL_PG.replace("$1", "?1")))
+                .bind(recipient)
+                .fetch_optional(&pool)
+                .await
+                .unwrap();
             pool.close().await;
             row.map(|r| (r.get(0), r.get(1)))
         } else {
