@@ -71,13 +71,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!("listening on http://{addr}");
     let state = AppState::new(db, config)?;
     let background = mail::spawn_sender(state.clone());
-    let limits = state.limits.clone();
-    let sweeper = tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-            limits.forget_idle();
-        }
-    });
+    let sweeper = tokio::spawn(housekeeping(state.clone()));
     axum::serve(listener, http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -85,6 +79,37 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     sweeper.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every minute: forget idle rate-limit buckets. Every hour (and at start): purge the trash
+/// past its restore window, delete the bytes no asset uses any more, drop spent credentials.
+async fn housekeeping(state: AppState) {
+    let mut minutes = 0u64;
+    loop {
+        if minutes % 60 == 0 {
+            match state.db.sweep_now().await {
+                Ok(swept) => {
+                    for hash in &swept.orphaned_blobs {
+                        if let Err(e) = state.assets.remove(hash).await {
+                            tracing::warn!(%hash, error = %e, "could not delete purged asset bytes");
+                        }
+                    }
+                    if swept.purged > 0 || swept.expired_credentials > 0 {
+                        tracing::info!(
+                            purged = swept.purged,
+                            blobs = swept.orphaned_blobs.len(),
+                            credentials = swept.expired_credentials,
+                            "housekeeping"
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed; retrying in an hour"),
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        state.limits.forget_idle();
+        minutes += 1;
+    }
 }
 
 /// A database URL without its password, for logs.

@@ -41,6 +41,14 @@ impl AssetStore {
         self.store.put(&key_for(sha256), bytes.into()).await.map(|_| ())
     }
 
+    /// Deletes the bytes stored under `sha256` (no error when already gone).
+    pub async fn remove(&self, sha256: &str) -> Result<(), object_store::Error> {
+        match self.store.delete(&key_for(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The bytes stored under `sha256`.
     pub async fn get(&self, sha256: &str) -> Result<Bytes, object_store::Error> {
         self.store.get(&key_for(sha256)).await?.bytes().await

@@ -113,10 +113,10 @@ async fn openapi_documents_every_api_route_with_problems() {
         "/api/v1/api-keys",
         "/api/v1/teams",
         "/api/v1/teams/{id}/members",
-        "/api/v1/teams/{team_id}/workbenches",
+        "/api/v1/teams/{id}/workbenches",
         "/api/v1/workbenches/{id}/projects",
         "/api/v1/projects/{id}/creatives",
-        "/api/v1/teams/{team_id}/assets",
+        "/api/v1/teams/{id}/assets",
         "/metrics",
     ] {
         assert!(paths.contains_key(must), "{must} is missing from the spec; it has {:?}", paths.keys());

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 
 use sqlx::Row;
+use sync_server::db::assets::{NewAsset, Stored};
+use sync_server::db::content::Listing;
 use sync_server::db::{Database, DbError};
 
 /// A fresh PostgreSQL database for one test, dropped on `cleanup`.
@@ -53,6 +55,35 @@ async fn story(db: &Database) {
     let unsent = db.unsent_emails(10).await.unwrap();
     assert_eq!(unsent.len(), 1);
     assert_eq!(unsent[0].subject, "Welcome");
+
+    // Housekeeping: the trash is purged only after the 30-day restore window, children with
+    // their parents, and asset bytes are reported orphaned only when no team still uses them.
+    let team = uuid::Uuid::parse_str(user.personal_team_id.as_deref().unwrap()).unwrap();
+    let kept = db.create_workbench(team, "Kept", "", "{}", user.id).await.unwrap();
+    let binned = db.create_workbench(team, "Binned", "", "{}", user.id).await.unwrap();
+    assert!(db.set_workbench_deleted(binned.id, true).await.unwrap());
+    let asset = |sha: &'static str| NewAsset {
+        team_id: team,
+        sha256: sha,
+        content_type: "image/png",
+        byte_size: 1,
+        width: Some(1),
+        height: Some(1),
+        filename: "a.png",
+        created_by: user.id,
+    };
+    let Stored::Created(gone) = db.store_asset(&asset("aa")).await.unwrap() else { panic!("new asset") };
+    db.store_asset(&asset("bb")).await.unwrap();
+    assert!(db.delete_asset(gone.id).await.unwrap());
+    let now = sync_server::db::now_ms();
+    let early = db.sweep(now).await.unwrap();
+    assert_eq!(early.purged, 0, "nothing is purged inside the restore window");
+    let late = db.sweep(now + 31 * 86_400_000).await.unwrap();
+    assert_eq!(late.purged, 2, "{late:?}");
+    assert_eq!(late.orphaned_blobs, vec!["aa".to_owned()]);
+    let live = db.list_workbenches(team, Listing::Live, "~", 10).await.unwrap();
+    assert_eq!(live.iter().map(|w| w.id).collect::<Vec<_>>(), vec![kept.id]);
+    assert!(db.list_workbenches(team, Listing::Trash, "~", 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]

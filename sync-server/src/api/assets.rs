@@ -197,9 +197,9 @@ fn check_filename(given: Option<&str>, content_type: &str) -> Result<String, Api
 /// team already has these bytes, a new one (201) otherwise.
 #[utoipa::path(
     post,
-    path = "/teams/{team_id}/assets",
+    path = "/teams/{id}/assets",
     tag = "assets",
-    params(("team_id" = Uuid, Path, description = "The team"), UploadQuery),
+    params(("id" = Uuid, Path, description = "The team"), UploadQuery),
     request_body(
         description = "The file's bytes (PNG, JPEG, WebP or GIF; the type is read from the bytes)",
         content(("application/octet-stream"), ("image/png"), ("image/jpeg"), ("image/webp"), ("image/gif"))
@@ -274,9 +274,9 @@ async fn upload_asset(
 /// Lists a team's assets, newest first.
 #[utoipa::path(
     get,
-    path = "/teams/{team_id}/assets",
+    path = "/teams/{id}/assets",
     tag = "assets",
-    params(("team_id" = Uuid, Path, description = "The team"), PageQuery),
+    params(("id" = Uuid, Path, description = "The team"), PageQuery),
     responses(
         (status = 200, body = Page<AssetView>),
         (status = 401, body = Problem, content_type = "application/problem+json"),

@@ -375,9 +375,9 @@ pub struct WorkbenchPatch {
 /// Lists a team's workbenches, or its trash with `?deleted=true`.
 #[utoipa::path(
     get,
-    path = "/teams/{team_id}/workbenches",
+    path = "/teams/{id}/workbenches",
     tag = "workbenches",
-    params(("team_id" = Uuid, Path, description = "The team"), ListQuery),
+    params(("id" = Uuid, Path, description = "The team"), ListQuery),
     responses(
         (status = 200, body = Page<WorkbenchView>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -405,9 +405,9 @@ async fn list_workbenches(
 /// Creates a workbench in a team (needs the ManageWorkbenches permission).
 #[utoipa::path(
     post,
-    path = "/teams/{team_id}/workbenches",
+    path = "/teams/{id}/workbenches",
     tag = "workbenches",
-    params(("team_id" = Uuid, Path, description = "The team")),
+    params(("id" = Uuid, Path, description = "The team")),
     request_body = NewWorkbench,
     responses(
         (status = 201, body = WorkbenchView),

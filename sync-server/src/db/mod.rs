@@ -172,6 +172,7 @@ macro_rules! write_tx {
 mod accounts;
 pub mod assets;
 pub mod content;
+pub mod housekeeping;
 pub mod keys;
 mod membership;
 pub mod oidc;
