@@ -86,7 +86,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 async fn housekeeping(state: AppState) {
     let mut minutes = 0u64;
     loop {
-        if minutes % 60 == 0 {
+        if minutes.is_multiple_of(60) {
             match state.db.sweep_now().await {
                 Ok(swept) => {
                     for hash in &swept.orphaned_blobs {
