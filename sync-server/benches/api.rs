@@ -110,8 +110,12 @@ struct Run {
 
 fn oha_run(label: &str, args: &[&str]) -> Run {
     let secs = std::env::var("BENCH_SECS").unwrap_or_else(|_| "10".into());
+    oha_run_for(label, &format!("{secs}s"), args)
+}
+
+fn oha_run_for(label: &str, duration: &str, args: &[&str]) -> Run {
     let out = Command::new(oha())
-        .args(["--no-tui", "--output-format", "json", "-z", &format!("{secs}s")])
+        .args(["--no-tui", "--output-format", "json", "-z", duration])
         .args(args)
         .output()
         .expect("oha runs (cargo xtask bench server installs it)");
@@ -159,18 +163,36 @@ fn main() {
         return;
     }
     let mut runs: Vec<Run> = Vec::new();
-    let mut lanes: Vec<(&str, Option<String>)> = vec![("sqlite", None)];
-    match postgres_url() {
-        Some(url) => lanes.push(("postgres", Some(url))),
-        None => eprintln!("PostgreSQL not reachable: its lane is left out"),
+    // BENCH_LANES=sqlite (or postgres) runs one lane; BENCH_RATES=4000,max picks the read rates.
+    let wanted = std::env::var("BENCH_LANES").unwrap_or_else(|_| "sqlite,postgres".into());
+    let mut lanes: Vec<(&str, Option<String>)> = Vec::new();
+    if wanted.contains("sqlite") {
+        lanes.push(("sqlite", None));
     }
+    if wanted.contains("postgres") {
+        match postgres_url() {
+            Some(url) => lanes.push(("postgres", Some(url))),
+            None => eprintln!("PostgreSQL not reachable: its lane is left out"),
+        }
+    }
+    let rates: Vec<Option<u32>> = std::env::var("BENCH_RATES")
+        .unwrap_or_else(|_| "1000,2000,4000,max".into())
+        .split(',')
+        .map(|r| r.trim().parse().ok())
+        .collect();
+    let with_login = std::env::var("BENCH_LOGIN").map_or(true, |v| v != "0");
     for (name, url) in &lanes {
         let server = start(url.as_deref());
         let (token, list) = seed(&server);
-        for rate in [Some(1000), Some(2000), Some(4000), None] {
-            let run = reads(name, &token, &list, rate);
+        // Warm-up: connections, statement caches and the page cache, not measured.
+        let _ = oha_run_for("warm-up", "3s", &["-c", "64", "-H", &format!("Authorization: Bearer {token}"), &list]);
+        for rate in &rates {
+            let run = reads(name, &token, &list, *rate);
             eprintln!("{run:?}");
             runs.push(run);
+        }
+        if !with_login {
+            continue;
         }
         let login_body = r#"{"email":"bench@example.com","password":"correct horse battery"}"#;
         let login_url = format!("{}/api/v1/auth/login", server.base);

@@ -4,6 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+/// mimalloc: glibc's allocator spent a tenth of the server's time in lock contention and
+/// consolidation under load (perf, `cargo xtask bench server`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use sync_server::config::{Config, LogFormat, Overrides};
 
 /// CreativeFlow server. Settings: embedded defaults, then --config FILE, then CREATIVEFLOW_*

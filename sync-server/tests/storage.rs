@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 use sync_server::db::assets::{NewAsset, Stored};
 use sync_server::db::content::Listing;
-use sync_server::db::{Database, DbError};
+use sync_server::db::{Database, DbError, Pool};
 
 /// A fresh PostgreSQL database for one test, dropped on `cleanup`.
 struct PgScratch {
@@ -96,7 +96,7 @@ async fn storage_story_on_sqlite() {
     drop(db);
     let db = Database::connect(&url).await.unwrap();
     assert!(db.user_by_email("ana@example.com").await.unwrap().is_some());
-    let Database::Sqlite(pool) = &db else { panic!("sqlite") };
+    let Pool::Sqlite(pool) = &db.pool else { panic!("sqlite") };
     let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(pool).await.unwrap().get(0);
     assert_eq!(mode, "wal");
     let sync: i64 = sqlx::query("PRAGMA synchronous").fetch_one(pool).await.unwrap().get(0);
@@ -142,12 +142,12 @@ async fn sqlite_and_postgres_schemas_agree() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let Database::Sqlite(lite) =
-        Database::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap()
+    let Pool::Sqlite(lite) =
+        Database::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap().pool
     else {
         panic!("sqlite")
     };
-    let Database::Postgres(pg) = Database::connect(&scratch.url).await.unwrap() else { panic!("postgres") };
+    let Pool::Postgres(pg) = Database::connect(&scratch.url).await.unwrap().pool else { panic!("postgres") };
 
     let mut sqlite_schema = Schema::new();
     let tables: Vec<String> = sqlx::query(

@@ -647,9 +647,12 @@ async fn list_projects(
 ) -> Result<Json<Page<ProjectView>>, ApiError> {
     let page = query.page();
     let before = page_bound(&page)?;
-    let access = state.db.workbench_access(id, principal.user_id).await?;
-    live(access, |w| w.deleted_at, &principal, Action::Read)?;
-    let rows = state.db.list_projects(id, query.listing(), &before, page.limit() + 1).await?;
+    let (role, rows) = state
+        .db
+        .list_projects_as(id, principal.user_id, query.listing(), &before, page.limit() + 1)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    authorize(role, &principal.scopes, Action::Read)?;
     Ok(Json(into_page(rows, page.limit(), |p| p.id, ProjectView::from)))
 }
 

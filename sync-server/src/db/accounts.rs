@@ -214,6 +214,9 @@ impl Database {
                 }
             }
         });
+        if let Ok(user) = &outcome {
+            self.forget_cached_sessions(*user);
+        }
         Ok(outcome)
     }
 
@@ -256,6 +259,9 @@ impl Database {
                 }
             }
         });
+        if let Ok(user) = &outcome {
+            self.forget_cached_sessions(*user);
+        }
         Ok(outcome)
     }
 
@@ -269,6 +275,7 @@ impl Database {
             sqlx::query(sql(SET)).bind(password_hash).bind(now).bind(&uid).execute(&mut *tx).await?;
             sqlx::query(sql(REVOKE)).bind(now).bind(&uid).bind(&keep).execute(&mut *tx).await?;
         });
+        self.forget_cached_sessions(user);
         Ok(())
     }
 

@@ -396,6 +396,82 @@ impl Database {
         self.page(query, workbench_id, before, limit, listing).await
     }
 
+    /// A page of a live workbench's projects together with the caller's role, in one query
+    /// (the hot path of the API: a list is the most frequent request). `None` when the caller
+    /// cannot see the workbench (not a member, or it or its team is deleted).
+    pub async fn list_projects_as(
+        &self,
+        workbench_id: Uuid,
+        user: Uuid,
+        listing: Listing,
+        before: &str,
+        limit: i64,
+    ) -> Result<Option<(Option<Role>, Vec<Project>)>, DbError> {
+        // The LEFT JOIN keeps the workbench row when the page is empty, so "no projects" and
+        // "no access" stay distinguishable.
+        const LIVE: &str = "SELECT m.role, p.id, p.workbench_id, p.name, p.description, p.created_by, \
+                            p.created_at, p.updated_at, p.deleted_at FROM workbenches w \
+                            JOIN teams t ON t.id = w.team_id AND t.deleted_at IS NULL \
+                            JOIN team_members m ON m.team_id = w.team_id AND m.user_id = $2 \
+                            LEFT JOIN projects p ON p.workbench_id = w.id AND p.deleted_at IS NULL AND p.id < $3 \
+                            WHERE w.id = $1 AND w.deleted_at IS NULL ORDER BY p.id DESC LIMIT $4";
+        const TRASH: &str = "SELECT m.role, p.id, p.workbench_id, p.name, p.description, p.created_by, \
+                             p.created_at, p.updated_at, p.deleted_at FROM workbenches w \
+                             JOIN teams t ON t.id = w.team_id AND t.deleted_at IS NULL \
+                             JOIN team_members m ON m.team_id = w.team_id AND m.user_id = $2 \
+                             LEFT JOIN projects p ON p.workbench_id = w.id AND p.deleted_at >= $5 AND p.id < $3 \
+                             WHERE w.id = $1 AND w.deleted_at IS NULL ORDER BY p.id DESC LIMIT $4";
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            role: String,
+            id: Option<String>,
+            workbench_id: Option<String>,
+            name: Option<String>,
+            description: Option<String>,
+            created_by: Option<String>,
+            created_at: Option<i64>,
+            updated_at: Option<i64>,
+            deleted_at: Option<i64>,
+        }
+        let (wb, user) = (workbench_id.to_string(), user.to_string());
+        let cutoff = now_ms() - RESTORE_WINDOW_MS;
+        let query = if listing == Listing::Live { LIVE } else { TRASH };
+        let rows: Vec<Row> = dual!(self, |pool, sql| {
+            let q = sqlx::query_as(sql(query)).bind(&wb).bind(&user).bind(before).bind(limit);
+            let q = if listing == Listing::Trash { q.bind(cutoff) } else { q };
+            q.fetch_all(pool).await?
+        });
+        let Some(first) = rows.first() else { return Ok(None) };
+        let role = Role::parse(&first.role);
+        let parse = |s: &str| Uuid::parse_str(s).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))));
+        let mut projects = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (
+                Some(id),
+                Some(workbench_id),
+                Some(name),
+                Some(description),
+                Some(created_by),
+                Some(created_at),
+                Some(updated_at),
+            ) = (r.id, r.workbench_id, r.name, r.description, r.created_by, r.created_at, r.updated_at)
+            else {
+                continue; // the empty page's lone workbench row
+            };
+            projects.push(Project {
+                id: parse(&id)?,
+                workbench_id: parse(&workbench_id)?,
+                name,
+                description,
+                created_by,
+                created_at,
+                updated_at,
+                deleted_at: r.deleted_at,
+            });
+        }
+        Ok(Some((role, projects)))
+    }
+
     /// Changes the given fields of a live project; `None` if it is gone.
     pub async fn update_project(
         &self,

@@ -25,11 +25,20 @@ pub enum Dialect {
 
 /// A connection pool on one of the two dialects.
 #[derive(Clone, Debug)]
-pub enum Database {
+pub enum Pool {
     /// SQLite: WAL, synchronous=FULL, foreign keys on; writes use `BEGIN IMMEDIATE`.
     Sqlite(SqlitePool),
     /// PostgreSQL.
     Postgres(PgPool),
+}
+
+/// The database: a pool, and the short-lived cache of live sessions that every authenticated
+/// request consults (see [`principals`]).
+#[derive(Clone, Debug)]
+pub struct Database {
+    /// The connection pool.
+    pub pool: Pool,
+    sessions: std::sync::Arc<principals::SessionCache>,
 }
 
 /// Why a storage call failed.
@@ -131,12 +140,12 @@ pub struct OutboxEmail {
 /// `Vec<u8>`, and row types deriving `sqlx::FromRow`).
 macro_rules! dual {
     ($db:expr, |$pool:ident, $sql:ident| $body:expr) => {
-        match $db {
-            $crate::db::Database::Sqlite($pool) => {
+        match &$db.pool {
+            $crate::db::Pool::Sqlite($pool) => {
                 let $sql = $crate::db::sqlite_sql;
                 $body
             }
-            $crate::db::Database::Postgres($pool) => {
+            $crate::db::Pool::Postgres($pool) => {
                 let $sql = $crate::db::pg_sql;
                 $body
             }
@@ -150,15 +159,15 @@ macro_rules! dual {
 /// Use `&mut *$tx` as the executor.
 macro_rules! write_tx {
     ($db:expr, |$tx:ident, $sql:ident| $body:expr) => {
-        match $db {
-            $crate::db::Database::Sqlite(pool) => {
+        match &$db.pool {
+            $crate::db::Pool::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let $sql = $crate::db::sqlite_sql;
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
-            $crate::db::Database::Postgres(pool) => {
+            $crate::db::Pool::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
                 let $sql = $crate::db::pg_sql;
                 let out = $body;
@@ -176,7 +185,7 @@ pub mod housekeeping;
 pub mod keys;
 mod membership;
 pub mod oidc;
-mod principals;
+pub mod principals;
 mod sessions;
 pub mod teams;
 
@@ -186,7 +195,7 @@ impl Database {
     /// Connects to `url` and applies the migrations. SQLite files (and their folder) are
     /// created when missing.
     pub async fn connect(url: &str) -> Result<Database, DbError> {
-        let db = if url.starts_with("sqlite:") {
+        let pool = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -198,30 +207,36 @@ impl Database {
             {
                 std::fs::create_dir_all(parent).map_err(|e| DbError::Sqlx(sqlx::Error::Io(e)))?;
             }
-            Database::Sqlite(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?)
+            // No ping before each acquire: it is a round trip per query (to the connection's worker
+            // thread here, over the network for PostgreSQL), and a broken connection fails the
+            // query anyway.
+            Pool::Sqlite(
+                SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?,
+            )
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Database::Postgres(PgPoolOptions::new().max_connections(16).connect(url).await?)
+            Pool::Postgres(PgPoolOptions::new().max_connections(16).test_before_acquire(false).connect(url).await?)
         } else {
             return Err(DbError::UnsupportedUrl(url.to_owned()));
         };
+        let db = Database { pool, sessions: Default::default() };
         db.migrate().await?;
         Ok(db)
     }
 
     /// Applies pending migrations of this dialect.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        match self {
-            Database::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-            Database::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
 
     /// The dialect.
     pub fn dialect(&self) -> Dialect {
-        match self {
-            Database::Sqlite(_) => Dialect::Sqlite,
-            Database::Postgres(_) => Dialect::Postgres,
+        match &self.pool {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
         }
     }
 

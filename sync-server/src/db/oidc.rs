@@ -102,6 +102,7 @@ impl Database {
         write_tx!(self, |tx, sql| {
             sqlx::query(sql(SQL)).bind(now).bind(&uid).bind(&email).execute(&mut *tx).await?;
         });
+        self.forget_cached_sessions(user);
         Ok(())
     }
 }

@@ -1,4 +1,15 @@
 //! Turning credentials into callers: the per-request lookups behind [`crate::auth::Principal`].
+//!
+//! Every request with an access token needs to know that its session is still live. The answer
+//! is kept for [`SESSION_CACHE_TTL`] in a small in-process cache, and every change that could
+//! alter it — revoking a session (logout, refresh-token reuse, password reset or change) or
+//! verifying an email — drops that user's entries here first, so on one server a revocation
+//! takes effect at once. With several servers behind a balancer, another server may accept a
+//! revoked session's access token for at most the TTL (access tokens themselves live 15 min).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
@@ -25,12 +36,64 @@ struct KeyRow {
     created_at: i64,
 }
 
+/// How long a session lookup is reused.
+pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// Entries kept at most; beyond it expired ones are dropped, then everything.
+const SESSION_CACHE_CAP: usize = 100_000;
+
+/// Live sessions seen recently: session id → (caller, when looked up).
+#[derive(Debug, Default)]
+pub struct SessionCache {
+    entries: Mutex<HashMap<Uuid, (Principal, Instant)>>,
+}
+
+impl SessionCache {
+    fn get(&self, session: Uuid, user: Uuid) -> Option<Principal> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (principal, at) = entries.get(&session)?;
+        (at.elapsed() < SESSION_CACHE_TTL && principal.user_id == user).then(|| principal.clone())
+    }
+
+    fn put(&self, session: Uuid, principal: Principal) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= SESSION_CACHE_CAP {
+            entries.retain(|_, (_, at)| at.elapsed() < SESSION_CACHE_TTL);
+            if entries.len() >= SESSION_CACHE_CAP {
+                entries.clear();
+            }
+        }
+        entries.insert(session, (principal, Instant::now()));
+    }
+
+    fn forget_user(&self, user: Uuid) {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, (p, _)| p.user_id != user);
+    }
+}
+
 /// API keys record their last use at most this often (a write per request would be costly).
 const LAST_USED_GRANULARITY_MS: i64 = 60_000;
 
 impl Database {
+    /// Drops the cached session lookups of `user`: call before or after anything that revokes
+    /// a session of theirs or changes what [`Principal`] says about them.
+    pub fn forget_cached_sessions(&self, user: Uuid) {
+        self.sessions.forget_user(user);
+    }
+
     /// The caller behind an access token's (user, session), if the session is live.
     pub async fn principal_for_session(&self, user: Uuid, session: Uuid) -> Result<Option<Principal>, DbError> {
+        if let Some(p) = self.sessions.get(session, user) {
+            return Ok(Some(p));
+        }
+        let found = self.lookup_session(user, session).await?;
+        if let Some(p) = &found {
+            self.sessions.put(session, p.clone());
+        }
+        Ok(found)
+    }
+
+    async fn lookup_session(&self, user: Uuid, session: Uuid) -> Result<Option<Principal>, DbError> {
         const SQL: &str = "SELECT s.revoked_at, s.expires_at, u.email_verified_at, u.created_at \
                            FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2";
         let (sid, uid) = (session.to_string(), user.to_string());

@@ -98,6 +98,7 @@ impl Database {
         const INSERT: &str = "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)";
         const TOUCH: &str = "UPDATE sessions SET last_seen_at = $1 WHERE id = $2";
         let (old_hash, new_hash, now) = (token_hash(old), token_hash(new), now_ms());
+        let mut revoked_user = None;
         let outcome = write_tx!(self, |tx, sql| {
             let row: Option<RefreshRow> = sqlx::query_as(sql(FIND)).bind(&old_hash).fetch_optional(&mut *tx).await?;
             match row {
@@ -108,6 +109,7 @@ impl Database {
                     let marked = sqlx::query(sql(MARK)).bind(now).bind(&old_hash).execute(&mut *tx).await?;
                     if marked.rows_affected() == 0 {
                         sqlx::query(sql(REVOKE)).bind(now).bind(&r.session_id).execute(&mut *tx).await?;
+                        revoked_user = Some(parse_id(&r.user_id)?);
                         tracing::warn!(session = %r.session_id, "refresh token reused; session revoked");
                         Err(REFRESH_REUSED)
                     } else {
@@ -123,6 +125,10 @@ impl Database {
                 }
             }
         });
+        // After the commit, so no request can cache the session as live again in between.
+        if let Some(user) = revoked_user {
+            self.forget_cached_sessions(user);
+        }
         Ok(outcome)
     }
 
@@ -139,6 +145,7 @@ impl Database {
             .execute(&mut *tx)
             .await?
             .rows_affected());
+        self.forget_cached_sessions(user);
         Ok(affected == 1)
     }
 
