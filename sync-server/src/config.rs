@@ -65,7 +65,7 @@ pub struct AuthConfig {
     pub argon2_memory_kib: u32,
     /// Argon2id passes.
     pub argon2_iterations: u32,
-    /// Concurrent hashes; 0: the number of CPUs.
+    /// Concurrent hashes; 0: one fewer than the CPUs (at least one).
     pub hash_concurrency: usize,
 }
 

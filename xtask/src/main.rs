@@ -199,8 +199,12 @@ fn schemathesis() -> Result<Counts> {
             Command::new(venv.join("bin").join("pip")).args(["install", "--quiet", SCHEMATHESIS]),
         )?;
     }
+    // `cargo test --workspace` has just built the binary (its integration tests run it); a
+    // separate `cargo build` would rebuild it with other features for a minute.
     let binary = target_dir().join("debug").join("sync-server");
-    run("build sync-server", cargo().args(["build", "--locked", "-p", "sync-server"]))?;
+    if !binary.is_file() {
+        run("build sync-server", cargo().args(["build", "--locked", "-p", "sync-server"]))?;
+    }
     let examples = env::var("SCHEMATHESIS_MAX_EXAMPLES").unwrap_or_else(|_| "10".into());
     let mut cmd = Command::new(python);
     cmd.current_dir(root()).arg("sync-server/tests/schemathesis/run.py").arg(&binary).arg(examples);

@@ -50,8 +50,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Argon2id hashing and verification on tokio's blocking pool, at most `limit` at once so a
-/// login flood queues instead of starving the runtime.
+/// Argon2id hashing and verification on tokio's blocking pool, at most `limit` at once (by
+/// default one fewer than the CPUs) so a login flood queues instead of starving the runtime.
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
@@ -65,7 +65,8 @@ impl Passwords {
     /// From `[auth]`.
     pub fn new(config: &AuthConfig) -> anyhow::Result<Passwords> {
         let limit = if config.hash_concurrency == 0 {
-            std::thread::available_parallelism().map(usize::from).unwrap_or(2)
+            // One core is left for everything else, so a login flood cannot starve reads.
+            std::thread::available_parallelism().map(usize::from).unwrap_or(2).saturating_sub(1).max(1)
         } else {
             config.hash_concurrency
         };
