@@ -107,6 +107,8 @@ pub struct LimitsConfig {
     pub per_key_burst: u32,
     /// Sign-in attempts per IP per minute.
     pub auth_per_ip_per_min: u32,
+    /// Second-factor codes tried per account per minute, from any address.
+    pub mfa_per_account_per_min: u32,
 }
 
 /// One `[[oidc]]` provider.

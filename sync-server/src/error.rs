@@ -42,6 +42,9 @@ pub enum ApiError {
     /// The request conflicts with the current state (`conflict`, 409).
     #[error("{0}")]
     Conflict(String),
+    /// The thing existed but is used up or expired (`gone`, 410).
+    #[error("{0}")]
+    Gone(&'static str),
     /// Unsupported content type (`unsupported-media-type`, 415).
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -101,6 +104,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::NotFound => problem(StatusCode::NOT_FOUND, "not-found", "Not found", &detail),
             ApiError::Conflict(_) => problem(StatusCode::CONFLICT, "conflict", "Conflict", &detail),
+            ApiError::Gone(_) => problem(StatusCode::GONE, "gone", "Gone", &detail),
             ApiError::UnsupportedMediaType(_) => {
                 problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type", &detail)
             }

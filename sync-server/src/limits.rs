@@ -53,18 +53,21 @@ struct Inner {
     user: Keyed<Uuid>,
     key: Keyed<Uuid>,
     auth: Keyed<IpAddr>,
+    second_factor: Keyed<Uuid>,
 }
 
 impl Limits {
     /// From `[limits]`.
     pub fn new(config: &LimitsConfig) -> Limits {
         let auth = NonZeroU32::new(config.auth_per_ip_per_min).map(Quota::per_minute);
+        let second_factor = NonZeroU32::new(config.mfa_per_account_per_min).map(Quota::per_minute);
         Limits {
             inner: Arc::new(Inner {
                 ip: Keyed::new(per_second(config.per_ip_per_sec, config.per_ip_burst)),
                 user: Keyed::new(per_second(config.per_user_per_sec, config.per_user_burst)),
                 key: Keyed::new(per_second(config.per_key_per_sec, config.per_key_burst)),
                 auth: Keyed::new(auth),
+                second_factor: Keyed::new(second_factor),
             }),
         }
     }
@@ -89,12 +92,19 @@ impl Limits {
         self.inner.auth.check(&ip)
     }
 
+    /// A second-factor attempt (TOTP or recovery code) for `user`, from any address: a stolen
+    /// password plus many IPs still cannot try codes faster than this.
+    pub fn check_second_factor(&self, user: Uuid) -> Result<(), ApiError> {
+        self.inner.second_factor.check(&user)
+    }
+
     /// Drops the state of keys that are back to full buckets (call now and then).
     pub fn forget_idle(&self) {
         self.inner.ip.forget_idle();
         self.inner.user.forget_idle();
         self.inner.key.forget_idle();
         self.inner.auth.forget_idle();
+        self.inner.second_factor.forget_idle();
     }
 }
 
@@ -112,6 +122,7 @@ mod tests {
             per_key_per_sec: 1,
             per_key_burst: 1,
             auth_per_ip_per_min: 2,
+            mfa_per_account_per_min: 3,
         };
         let limits = Limits::new(&config);
         let ip: IpAddr = [127, 0, 0, 1].into();
@@ -127,5 +138,10 @@ mod tests {
         limits.check_auth_attempt(ip).unwrap();
         limits.check_auth_attempt(ip).unwrap();
         assert!(limits.check_auth_attempt(ip).is_err());
+        for _ in 0..3 {
+            limits.check_second_factor(Uuid::nil()).unwrap();
+        }
+        assert!(limits.check_second_factor(Uuid::nil()).is_err());
+        limits.check_second_factor(Uuid::max()).unwrap();
     }
 }

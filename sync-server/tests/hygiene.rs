@@ -123,3 +123,36 @@ async fn openapi_documents_every_api_route_with_problems() {
     }
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn second_factor_attempts_are_limited_per_account() {
+    use sync_server::auth::totp;
+    let server = TestServer::start(&[("CREATIVEFLOW_LIMITS__MFA_PER_ACCOUNT_PER_MIN", "3")]);
+    let email = "mfa-limit@example.com";
+    let signup = support::sign_up(&server, email).await;
+    let token = signup["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let (status, setup) = server.call("POST", "/auth/mfa/totp/setup", Some(&token), None).await;
+    assert_eq!(status, 200, "{setup}");
+    let secret = setup["secret"].as_str().unwrap().to_owned();
+    let now = || sync_server::db::now_ms().unsigned_abs() / 1000;
+    let code = totp::code_at(&secret, totp::step(now())).unwrap();
+    let (status, confirmed) =
+        server.call("POST", "/auth/mfa/totp/confirm", Some(&token), Some(serde_json::json!({ "code": code }))).await;
+    assert_eq!(status, 200, "{confirmed}");
+
+    let login = serde_json::json!({ "email": email, "password": "correct horse battery" });
+    let (status, challenge) = server.call("POST", "/auth/login", None, Some(login)).await;
+    assert_eq!(status, 200, "{challenge}");
+    let mfa_token = challenge["mfa_token"].as_str().unwrap().to_owned();
+    // A code that is valid at no step near now.
+    let wrong =
+        (0..1_000_000).map(|n| format!("{n:06}")).find(|c| totp::matching_step(&secret, c, now()).is_none()).unwrap();
+    let attempt = serde_json::json!({ "mfa_token": mfa_token, "code": wrong });
+    for _ in 0..3 {
+        let (status, body) = server.call("POST", "/auth/login/mfa", None, Some(attempt.clone())).await;
+        assert_eq!(status, 401, "{body}");
+    }
+    let res = server.http.post(format!("{}/api/v1/auth/login/mfa", server.base)).json(&attempt).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+}

@@ -587,6 +587,7 @@ async fn login_mfa(
         .await?
         .filter(|u| u.totp_enabled_at.is_some())
         .ok_or(ApiError::Unauthorized(MFA_EXPIRED))?;
+    state.limits.check_second_factor(user.id)?;
     let (accepted, method) = match (req.code.as_deref(), req.recovery_code.as_deref()) {
         (Some(code), None) => (accept_totp_code(&state, &user, code).await?, "password+mfa"),
         (None, Some(code)) => {

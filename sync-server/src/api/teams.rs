@@ -21,7 +21,7 @@ use crate::auth::{Principal, random_token, token_hash};
 use crate::authz::{Action, Role, authorize};
 use crate::db::teams::{Acceptance, Invitation, Invited, Member, MemberChange, MemberGuard, NewInvitation, Team};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
-use crate::http::{Problem, problem};
+use crate::http::Problem;
 
 /// How long an invitation link works.
 pub const INVITATION_TTL_MS: i64 = 7 * 24 * 3_600_000;
@@ -622,13 +622,12 @@ async fn accept_invitation(
     principal.require_session()?;
     principal.require_verified_or_grace(state.config.auth.verification_grace_hours)?;
     let user = state.db.user_by_id(principal.user_id).await?.ok_or(ApiError::NotFound)?;
-    let gone = |detail: &str| Ok(problem(StatusCode::GONE, "gone", "Gone", detail));
     match state.db.accept_invitation(&token_hash(body.token.trim()), user.id, &user.email).await? {
         Acceptance::Joined(team) => Ok(Json(TeamView::from(team)).into_response()),
         Acceptance::Unknown => Err(ApiError::NotFound),
-        Acceptance::Used => gone("this invitation has already been accepted"),
-        Acceptance::Expired => gone("this invitation has expired; ask the team for a new one"),
-        Acceptance::Revoked => gone("this invitation was withdrawn; ask the team for a new one"),
+        Acceptance::Used => Err(ApiError::Gone("this invitation has already been accepted")),
+        Acceptance::Expired => Err(ApiError::Gone("this invitation has expired; ask the team for a new one")),
+        Acceptance::Revoked => Err(ApiError::Gone("this invitation was withdrawn; ask the team for a new one")),
         Acceptance::AlreadyMember => Err(ApiError::Conflict("you are already a member of this team".into())),
     }
 }

@@ -76,6 +76,7 @@ impl TestServer {
             .env("CREATIVEFLOW_LIMITS__PER_USER_PER_SEC", "0")
             .env("CREATIVEFLOW_LIMITS__PER_KEY_PER_SEC", "0")
             .env("CREATIVEFLOW_LIMITS__AUTH_PER_IP_PER_MIN", "0")
+            .env("CREATIVEFLOW_LIMITS__MFA_PER_ACCOUNT_PER_MIN", "0")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
