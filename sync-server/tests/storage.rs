@@ -6,35 +6,13 @@
 
 use std::collections::BTreeMap;
 
+mod support;
+
 use sqlx::Row;
+use support::PgScratch;
 use sync_server::db::assets::{NewAsset, Stored};
 use sync_server::db::content::Listing;
 use sync_server::db::{Database, DbError, Pool};
-
-/// A fresh PostgreSQL database for one test, dropped on `cleanup`.
-struct PgScratch {
-    admin: sqlx::PgPool,
-    name: String,
-    url: String,
-}
-
-impl PgScratch {
-    async fn new() -> Option<PgScratch> {
-        let base = std::env::var("TEST_DATABASE_URL").ok()?;
-        let admin = sqlx::PgPool::connect(&base).await.expect("TEST_DATABASE_URL connects");
-        let name = format!("cf_test_{}", uuid::Uuid::now_v7().simple());
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("create db");
-        let (prefix, _) = base.rsplit_once('/').expect("URL has a database");
-        let url = format!("{prefix}/{name}");
-        Some(PgScratch { admin, name, url })
-    }
-
-    async fn cleanup(self) {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
-            .execute(&self.admin)
-            .await;
-    }
-}
 
 async fn story(db: &Database) {
     db.ping().await.unwrap();

@@ -14,7 +14,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use sha2::Digest as _;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
@@ -41,8 +40,7 @@ pub fn random_token() -> String {
 /// SHA-256 of a high-entropy secret, hex. (Passwords use Argon2id; random tokens do not need
 /// a slow hash because they cannot be guessed.)
 pub fn token_hash(token: &str) -> String {
-    let digest = sha2::Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::storage::sha256_hex(token.as_bytes())
 }
 
 /// Constant-time equality for secrets.

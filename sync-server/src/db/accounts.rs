@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Database, DbError, OutboxEmail, User, conflict, now_ms};
+use super::{Database, DbError, OutboxEmail, User, conflict, now_ms, parse_id};
 use crate::auth::token_hash;
 
 impl Database {
@@ -142,10 +142,6 @@ fn token_refusal(row: Option<(Option<i64>, i64)>) -> &'static str {
         Some((Some(_), _)) => TOKEN_USED,
         Some((None, _)) => TOKEN_EXPIRED,
     }
-}
-
-fn parse_id(s: &str) -> Result<Uuid, DbError> {
-    Uuid::parse_str(s).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))
 }
 
 impl Database {

@@ -12,7 +12,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
-use super::{Database, DbError, now_ms};
+use super::{Database, DbError, now_ms, parse_id};
 use crate::authz::Role;
 
 /// The `before` bound of a first page: above every UUID string.
@@ -142,7 +142,7 @@ struct WithRole<T> {
 
 impl<T> WithRole<T> {
     fn into_access(self) -> Result<Access<T>, DbError> {
-        let team_id = Uuid::parse_str(&self.team_id).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))?;
+        let team_id = parse_id(&self.team_id)?;
         Ok(Access { item: self.item, team_id, role: Role::parse(&self.role) })
     }
 }
@@ -378,24 +378,6 @@ impl Database {
         row.map(WithRole::into_access).transpose()
     }
 
-    /// A page of a workbench's projects (live or trash), newest first.
-    pub async fn list_projects(
-        &self,
-        workbench_id: Uuid,
-        listing: Listing,
-        before: &str,
-        limit: i64,
-    ) -> Result<Vec<Project>, DbError> {
-        const LIVE: &str = "SELECT id, workbench_id, name, description, created_by, created_at, updated_at, \
-                            deleted_at FROM projects WHERE workbench_id = $1 AND deleted_at IS NULL AND id < $2 \
-                            ORDER BY id DESC LIMIT $3";
-        const TRASH: &str = "SELECT id, workbench_id, name, description, created_by, created_at, updated_at, \
-                             deleted_at FROM projects WHERE workbench_id = $1 AND deleted_at >= $4 AND id < $2 \
-                             ORDER BY id DESC LIMIT $3";
-        let query = if listing == Listing::Live { LIVE } else { TRASH };
-        self.page(query, workbench_id, before, limit, listing).await
-    }
-
     /// A page of a live workbench's projects together with the caller's role, in one query
     /// (the hot path of the API: a list is the most frequent request). `None` when the caller
     /// cannot see the workbench (not a member, or it or its team is deleted).
@@ -443,7 +425,6 @@ impl Database {
         });
         let Some(first) = rows.first() else { return Ok(None) };
         let role = Role::parse(&first.role);
-        let parse = |s: &str| Uuid::parse_str(s).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))));
         let mut projects = Vec::with_capacity(rows.len());
         for r in rows {
             let (
@@ -459,8 +440,8 @@ impl Database {
                 continue; // the empty page's lone workbench row
             };
             projects.push(Project {
-                id: parse(&id)?,
-                workbench_id: parse(&workbench_id)?,
+                id: parse_id(&id)?,
+                workbench_id: parse_id(&workbench_id)?,
                 name,
                 description,
                 created_by,

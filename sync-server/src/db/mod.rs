@@ -74,6 +74,11 @@ pub(crate) fn pg_sql(pg: &'static str) -> &'static str {
     pg
 }
 
+/// A stored (TEXT) id as a [`Uuid`]; a malformed one is a decode error.
+pub(crate) fn parse_id(s: &str) -> Result<Uuid, DbError> {
+    Uuid::parse_str(s).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))
+}
+
 /// Maps a unique-constraint violation to [`DbError::Conflict`].
 pub(crate) fn conflict(e: sqlx::Error, what: &'static str) -> DbError {
     match &e {

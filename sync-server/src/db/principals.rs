@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use super::{Database, DbError, now_ms};
+use super::{Database, DbError, now_ms, parse_id};
 use crate::auth::{API_KEY_PREFIX, Principal, constant_time_eq, token_hash};
 use crate::authz::Scope;
 
@@ -130,11 +130,10 @@ impl Database {
                 sqlx::query(sql(TOUCH)).bind(now).bind(&row.id).execute(&mut *tx).await?;
             });
         }
-        let parse = |s: &str| Uuid::parse_str(s).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))));
         Ok(Some(Principal {
-            user_id: parse(&row.user_id)?,
+            user_id: parse_id(&row.user_id)?,
             session_id: None,
-            api_key_id: Some(parse(&row.id)?),
+            api_key_id: Some(parse_id(&row.id)?),
             scopes: row.scopes.split(' ').filter_map(Scope::parse).collect(),
             email_verified: row.email_verified_at.is_some(),
             account_created_at: row.created_at,

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Database, DbError, now_ms};
+use super::{Database, DbError, now_ms, parse_id};
 use crate::auth::token_hash;
 
 /// A new session's facts.
@@ -74,10 +74,6 @@ struct RefreshRow {
 
 const REFRESH_UNKNOWN: &str = "the refresh token is invalid or expired; sign in again";
 const REFRESH_REUSED: &str = "the refresh token was already used; the session has been ended for safety, sign in again";
-
-fn parse_id(s: &str) -> Result<Uuid, DbError> {
-    Uuid::parse_str(s).map_err(|e| DbError::Sqlx(sqlx::Error::Decode(Box::new(e))))
-}
 
 impl Database {
     /// Trades `old` for `new` in the same session: `old` is marked used atomically, `new`
