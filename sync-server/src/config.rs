@@ -44,6 +44,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Rate limits.
     pub limits: LimitsConfig,
+    /// The document relay.
+    pub relay: RelayConfig,
     /// Social sign-in providers.
     #[serde(default)]
     pub oidc: Vec<OidcProvider>,
@@ -109,6 +111,26 @@ pub struct LimitsConfig {
     pub auth_per_ip_per_min: u32,
     /// Second-factor codes tried per account per minute, from any address.
     pub mfa_per_account_per_min: u32,
+}
+
+/// `[relay]`: the document relay's limits and timings.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Lifetime of a document token (the socket's credential), seconds.
+    pub token_ttl_secs: u64,
+    /// Largest frame a client may send, bytes.
+    pub max_frame_bytes: usize,
+    /// Frames queued for one client before it counts as too slow and is cut off.
+    pub client_queue: usize,
+    /// Seconds a document stays loaded after its last client leaves.
+    pub idle_unload_secs: u64,
+    /// Logged updates that trigger compaction into a snapshot.
+    pub compact_after_updates: u64,
+    /// Minutes between automatic history snapshots while a document is being edited.
+    pub snapshot_every_mins: u64,
+    /// Seconds between pings; a client that answers nothing for three intervals is closed.
+    pub ping_secs: u64,
 }
 
 /// One `[[oidc]]` provider.

@@ -132,6 +132,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(api)
+        .merge(crate::relay::routes())
+        .merge(crate::events::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), measure_and_limit))

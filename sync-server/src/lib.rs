@@ -11,10 +11,12 @@ pub mod authz;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod limits;
 pub mod mail;
 pub mod metrics;
+pub mod relay;
 pub mod storage;
 
 use std::sync::Arc;
@@ -42,6 +44,10 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Uploaded files.
     pub assets: storage::AssetStore,
+    /// The document relay: one task per loaded creative.
+    pub relay: relay::Relay,
+    /// Per-user notifications (the events socket's wake-ups).
+    pub events: events::EventHub,
 }
 
 impl AppState {
@@ -53,6 +59,8 @@ impl AppState {
             limits: limits::Limits::new(&config.limits),
             metrics: metrics::Metrics::default(),
             assets: storage::AssetStore::local(&config.asset_dir())?,
+            relay: relay::Relay::new(&config.relay),
+            events: events::EventHub::default(),
             db,
             config: Arc::new(config),
         })

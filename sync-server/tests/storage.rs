@@ -109,6 +109,7 @@ fn normalise(declared: &str) -> String {
         "integer" | "int4" => "integer".into(),
         "boolean" | "bool" => "boolean".into(),
         "blob" | "bytea" => "bytes".into(),
+        "real" | "double precision" => "double".into(),
         other => other.into(),
     }
 }

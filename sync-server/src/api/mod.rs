@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod assets;
+pub mod comments;
 pub mod content;
+pub mod history;
 pub mod keys;
 pub mod oidc;
 pub mod teams;
@@ -22,6 +24,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(teams::routes())
         .merge(content::routes())
         .merge(assets::routes())
+        .merge(history::routes())
+        .merge(comments::routes())
 }
 
 /// `?limit=&cursor=` on list endpoints.
