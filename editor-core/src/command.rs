@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::brand::BrandKit;
 use crate::color::Color;
 use crate::design::{
-    Crop, Filters, Fit, Layer, Paint, Role, Shape, Stroke, TextAlign, TextSpan, TextStyle, TextStyleField,
+    Crop, Design, Filters, Fit, Layer, Paint, Role, Shape, Stroke, TextAlign, TextSpan, TextStyle, TextStyleField,
     VerticalAlign,
 };
 use crate::format::Format;
@@ -202,6 +202,12 @@ pub enum Command {
     ChangeFormat {
         /// The new canvas.
         format: Format,
+    },
+    /// Makes the document equal to `design` (validated first) as one edit: restoring a version
+    /// from history. Layers missing from `design` are removed, the others rewritten.
+    ReplaceDesign {
+        /// The design to restore.
+        design: Box<Design>,
     },
 }
 

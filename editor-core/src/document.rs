@@ -123,6 +123,9 @@ pub struct Override {
 pub struct MergeReport {
     /// Whether the merge changed the document at all (false for duplicates and echoes).
     pub changed: bool,
+    /// Whether the update was held back because updates it follows have not arrived (ask the
+    /// peer to resync; it is merged as soon as they do).
+    pub held_back: bool,
     /// Overridden edits, in the order the merge met them.
     pub overrides: Vec<Override>,
 }
@@ -321,6 +324,20 @@ impl Document {
         }
     }
 
+    /// The document's raw content as JSON, `{"design": {…}, "layers": {…}}`, the way Yjs's
+    /// `toJSON()` shows the two root maps (texts as plain strings). For comparing replicas with
+    /// other Yjs clients; [`Document::design`] is the typed view.
+    pub fn to_json(&self) -> serde_json::Value {
+        use yrs::types::ToJson as _;
+        let txn = self.doc.transact();
+        let root = |map: &MapRef| {
+            let mut s = String::new();
+            map.to_json(&txn).to_json(&mut s);
+            serde_json::from_str(&s).unwrap_or(serde_json::Value::Null)
+        };
+        serde_json::json!({ "design": root(&self.design_map), "layers": root(&self.layers_map) })
+    }
+
     /// The state vector (v1), for sync step 1.
     pub fn state_vector_v1(&self) -> Vec<u8> {
         self.doc.transact().state_vector().encode_v1()
@@ -375,13 +392,13 @@ impl Document {
     pub fn apply_remote_update(&mut self, update_v1: &[u8]) -> Result<MergeReport, DocumentError> {
         lock(&self.shared).remote_changed = false;
         let update = protocol::decode_update_v1(update_v1).map_err(|e| malformed("update", e))?;
-        {
+        let held_back = {
             let mut txn = self.doc.transact_mut_with(ORIGIN_REMOTE);
-            integrate_in_order(&mut txn, &mut self.waiting, update, update_v1)?;
-        }
+            integrate_in_order(&mut txn, &mut self.waiting, update, update_v1)?
+        };
         let mut shared = lock(&self.shared);
         let changed = std::mem::take(&mut shared.remote_changed);
-        Ok(MergeReport { changed, overrides: std::mem::take(&mut shared.overrides) })
+        Ok(MergeReport { changed, held_back, overrides: std::mem::take(&mut shared.overrides) })
     }
 
     /// Forgets which properties this user edited: call when the server has acknowledged every
@@ -445,21 +462,21 @@ fn follows_state(txn: &TransactionMut, needs: &StateVector) -> bool {
     needs.iter().all(|(client, clock)| local.get(client) >= *clock)
 }
 
-/// Integrates `update` if nothing before it is missing, else holds it back; then integrates
-/// whatever held-back updates have become ready.
+/// Integrates `update` if nothing before it is missing, else holds it back (and says so); then
+/// integrates whatever held-back updates have become ready.
 fn integrate_in_order(
     txn: &mut TransactionMut,
     waiting: &mut Vec<Held>,
     update: Update,
     bytes: &[u8],
-) -> Result<(), DocumentError> {
+) -> Result<bool, DocumentError> {
     let needs = update.state_vector_lower();
     if !follows_state(txn, &needs) {
         if waiting.len() >= MAX_WAITING {
             waiting.remove(0);
         }
         waiting.push(Held { needs, update_v1: bytes.to_vec() });
-        return Ok(());
+        return Ok(true);
     }
     txn.apply_update(update).map_err(|e| malformed("update", e))?;
     while let Some(i) = waiting.iter().position(|held| follows_state(txn, &held.needs)) {
@@ -468,7 +485,7 @@ fn integrate_in_order(
         let update = protocol::decode_update_v1(&held.update_v1).map_err(|e| malformed("update", e))?;
         txn.apply_update(update).map_err(|e| malformed("update", e))?;
     }
-    Ok(())
+    Ok(false)
 }
 
 fn malformed(what: &'static str, e: impl std::fmt::Display) -> DocumentError {
@@ -600,7 +617,23 @@ impl Ctx<'_, '_> {
             }
             Command::ApplyBrandKit { kit } => self.apply_brand_kit(&kit).map(|()| Vec::new()),
             Command::ChangeFormat { format } => self.change_format(&format).map(|()| Vec::new()),
+            Command::ReplaceDesign { design } => self.replace_design(*design).map(|()| Vec::new()),
         }
+    }
+
+    fn replace_design(&mut self, mut design: Design) -> Result<(), CommandError> {
+        design.validate()?;
+        design.assign_missing_z();
+        let keep: HashSet<&str> = design.layers.iter().map(|l| l.id.as_str()).collect();
+        let existing: Vec<String> = self.layers_map.keys(&*self.txn).map(str::to_owned).collect();
+        for id in existing.iter().filter(|id| !keep.contains(id.as_str())) {
+            self.layers_map.remove(self.txn, id);
+        }
+        schema::write_design_props(self.txn, self.design_map, &design);
+        for layer in &design.layers {
+            schema::write_layer(self.txn, self.layers_map, layer);
+        }
+        Ok(())
     }
 
     fn design(&self) -> Design {

@@ -12,6 +12,8 @@
 //! - [`protocol`] encodes and decodes y-websocket frames; [`SyncClient`] is the transport-agnostic
 //!   state machine that keeps a document in step with the server and reports what a merge
 //!   overrode ([`MergeReport`]).
+//! - [`relay::Room`] is the server's side of the same protocol for one document: it merges,
+//!   answers and relays, and leaves sockets and storage to the server.
 //! - [`FormatPreset`] lists the platform formats and their safe zones; [`BrandKit`] carries a
 //!   workbench's colours, fonts and logos.
 
@@ -26,6 +28,7 @@ pub mod format;
 pub mod fractional_index;
 mod ids;
 pub mod protocol;
+pub mod relay;
 mod schema;
 pub mod store;
 mod sync_client;
