@@ -53,13 +53,14 @@ pub struct AppState {
 impl AppState {
     /// Builds the state for `config` on an open database.
     pub fn new(db: Database, config: Config) -> anyhow::Result<AppState> {
+        let metrics = metrics::Metrics::default();
         Ok(AppState {
+            relay: relay::Relay::new(db.clone(), &config.relay, metrics.clone()),
             tokens: auth::Tokens::from_config(&config)?,
             passwords: auth::Passwords::new(&config.auth)?,
             limits: limits::Limits::new(&config.limits),
-            metrics: metrics::Metrics::default(),
+            metrics,
             assets: storage::AssetStore::local(&config.asset_dir())?,
-            relay: relay::Relay::new(&config.relay),
             events: events::EventHub::default(),
             db,
             config: Arc::new(config),

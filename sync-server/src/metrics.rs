@@ -6,6 +6,7 @@ use std::sync::Arc;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -51,6 +52,10 @@ struct Inner {
     logins: Family<OutcomeLabels, Counter>,
     emails: Family<OutcomeLabels, Counter>,
     rate_limited: Counter,
+    relay_events: Family<OutcomeLabels, Counter>,
+    relay_updates: Counter,
+    relay_documents: Gauge,
+    relay_connections: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -71,7 +76,32 @@ impl Default for Metrics {
         registry.register("logins", "Sign-in attempts by outcome", logins.clone());
         registry.register("emails", "Outgoing emails by outcome", emails.clone());
         registry.register("rate_limited", "Requests refused by a rate limit", rate_limited.clone());
-        Metrics { inner: Arc::new(Inner { registry, requests, latency, logins, emails, rate_limited }) }
+        let relay_events = Family::<OutcomeLabels, Counter>::default();
+        let relay_updates = Counter::default();
+        let relay_documents = Gauge::default();
+        let relay_connections = Gauge::default();
+        registry.register(
+            "relay_events",
+            "Relay incidents: malformed frames, slow clients cut off, viewer updates dropped",
+            relay_events.clone(),
+        );
+        registry.register("relay_updates", "Document updates committed by the relay", relay_updates.clone());
+        registry.register("relay_documents", "Documents loaded in the relay", relay_documents.clone());
+        registry.register("relay_connections", "Open relay connections", relay_connections.clone());
+        Metrics {
+            inner: Arc::new(Inner {
+                registry,
+                requests,
+                latency,
+                logins,
+                emails,
+                rate_limited,
+                relay_events,
+                relay_updates,
+                relay_documents,
+                relay_connections,
+            }),
+        }
     }
 }
 
@@ -97,6 +127,26 @@ impl Metrics {
     /// Records an email outcome (`sent`, `logged`, `failed`).
     pub fn email(&self, outcome: &str) {
         self.inner.emails.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
+    }
+
+    /// Counts a relay incident (`malformed_frame`, `slow_client_cut_off`, …).
+    pub fn relay_event(&self, outcome: &str) {
+        self.inner.relay_events.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
+    }
+
+    /// Counts committed updates.
+    pub fn relay_updates(&self, n: u64) {
+        self.inner.relay_updates.inc_by(n);
+    }
+
+    /// Moves the loaded-documents gauge.
+    pub fn relay_documents(&self, delta: i64) {
+        self.inner.relay_documents.inc_by(delta);
+    }
+
+    /// Moves the open-connections gauge.
+    pub fn relay_connections(&self, delta: i64) {
+        self.inner.relay_connections.inc_by(delta);
     }
 
     /// The text exposition format.

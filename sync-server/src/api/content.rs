@@ -108,7 +108,7 @@ fn restorable(deleted_at: i64) -> bool {
 }
 
 /// A live item the caller may act on: 404 if deleted or invisible, 403 if not allowed.
-fn live<T>(
+pub(crate) fn live<T>(
     access: Option<Access<T>>,
     deleted_at: impl Fn(&T) -> Option<i64>,
     principal: &Principal,
@@ -120,7 +120,7 @@ fn live<T>(
 }
 
 /// Checks a write by the caller: the role allows `action` and the account may write.
-fn writer<T>(
+pub(crate) fn writer<T>(
     state: &AppState,
     access: Option<Access<T>>,
     deleted_at: impl Fn(&T) -> Option<i64>,
@@ -135,7 +135,7 @@ fn writer<T>(
 const NAME_CHARS: usize = 200;
 const DESCRIPTION_CHARS: usize = 2000;
 
-fn check_name(field: &'static str, name: &str) -> Result<String, ApiError> {
+pub(crate) fn check_name(field: &'static str, name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > NAME_CHARS {
@@ -161,7 +161,7 @@ fn check_description(description: &str) -> Result<String, ApiError> {
     Ok(description.to_owned())
 }
 
-fn internal(e: impl Into<anyhow::Error>) -> ApiError {
+pub(crate) fn internal(e: impl Into<anyhow::Error>) -> ApiError {
     ApiError::Internal(e.into())
 }
 
@@ -1100,7 +1100,8 @@ async fn restore_creative(
     Ok(Json(CreativeView::from(access.item)).into_response())
 }
 
-/// The creative's design as a design file, rebuilt from its latest stored document.
+/// The creative's design as a design file, rebuilt from its stored document (the newest
+/// snapshot and every update the relay logged since).
 #[utoipa::path(
     get,
     path = "/creatives/{id}/design",
@@ -1121,17 +1122,8 @@ async fn creative_design(
 ) -> Result<Response, ApiError> {
     let access = state.db.creative_access(id, principal.user_id).await?;
     live(access, |c| c.deleted_at, &principal, Action::Read)?;
-    let snapshot = state
-        .db
-        .latest_snapshot(id)
-        .await?
-        .ok_or_else(|| internal(anyhow::anyhow!("creative {id} has no snapshot")))?;
-    let file = tokio::task::spawn_blocking(move || {
-        Document::load(None, Some(&snapshot.doc_v2), &[]).map(|doc| design_file::to_string(&doc.design()))
-    })
-    .await
-    .map_err(internal)?
-    .map_err(internal)?;
+    let (doc, _, _) = crate::relay::load_stored(&state.db, id).await.map_err(internal)?;
+    let file = tokio::task::spawn_blocking(move || design_file::to_string(&doc.design())).await.map_err(internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], file).into_response())
 }
 

@@ -50,6 +50,35 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     /// The JSON client.
     pub http: reqwest::Client,
+    env: Vec<(String, String)>,
+}
+
+/// Starts the binary; returns it and its base URL once it listens.
+fn spawn(dir: &std::path::Path, database_url: &str, env: &[(String, String)]) -> (Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sync-server"));
+    cmd.args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .args(["--database-url", database_url])
+        .env_remove("CREATIVEFLOW_CONFIG")
+        // Fast hashes keep the suite quick; the cost is measured by the bench.
+        .env("CREATIVEFLOW_AUTH__ARGON2_MEMORY_KIB", "1024")
+        .env("CREATIVEFLOW_AUTH__ARGON2_ITERATIONS", "1")
+        .env("CREATIVEFLOW_LIMITS__PER_IP_PER_SEC", "0")
+        .env("CREATIVEFLOW_LIMITS__PER_USER_PER_SEC", "0")
+        .env("CREATIVEFLOW_LIMITS__PER_KEY_PER_SEC", "0")
+        .env("CREATIVEFLOW_LIMITS__AUTH_PER_IP_PER_MIN", "0")
+        .env("CREATIVEFLOW_LIMITS__MFA_PER_ACCOUNT_PER_MIN", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("got {line:?}")).to_owned();
+    (child, format!("http://{addr}"))
 }
 
 impl TestServer {
@@ -64,32 +93,25 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let database_url =
             database_url.map_or_else(|| format!("sqlite://{}", dir.path().join("cf.db").display()), str::to_owned);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sync-server"));
-        cmd.args(["--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path())
-            .args(["--database-url", &database_url])
-            .env_remove("CREATIVEFLOW_CONFIG")
-            // Fast hashes keep the suite quick; the cost is measured by the bench.
-            .env("CREATIVEFLOW_AUTH__ARGON2_MEMORY_KIB", "1024")
-            .env("CREATIVEFLOW_AUTH__ARGON2_ITERATIONS", "1")
-            .env("CREATIVEFLOW_LIMITS__PER_IP_PER_SEC", "0")
-            .env("CREATIVEFLOW_LIMITS__PER_USER_PER_SEC", "0")
-            .env("CREATIVEFLOW_LIMITS__PER_KEY_PER_SEC", "0")
-            .env("CREATIVEFLOW_LIMITS__AUTH_PER_IP_PER_MIN", "0")
-            .env("CREATIVEFLOW_LIMITS__MFA_PER_ACCOUNT_PER_MIN", "0")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr =
-            line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("got {line:?}")).to_owned();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let (child, base) = spawn(dir.path(), &database_url, &env);
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestServer { child, base: format!("http://{addr}"), database_url, dir, http }
+        TestServer { child, base, database_url, dir, http, env }
+    }
+
+    /// Kills the server with SIGKILL (no shutdown of any kind) and starts it again on the same
+    /// data folder and database; `base` changes to the new address.
+    pub fn kill_and_restart(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let (child, base) = spawn(self.dir.path(), &self.database_url, &self.env);
+        self.child = child;
+        self.base = base;
+    }
+
+    /// `ws://127.0.0.1:PORT`.
+    pub fn ws_base(&self) -> String {
+        self.base.replacen("http://", "ws://", 1)
     }
 
     /// `METHOD /api/v1{path}` with an optional bearer token and JSON body; (status, JSON body
