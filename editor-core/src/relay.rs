@@ -225,8 +225,7 @@ impl Room {
             }
         }
         let Some(state) = self.peers.get_mut(&peer) else { return false };
-        let new_clients =
-            awareness.entries.iter().filter(|e| !state.clients.contains(&e.client_id)).count();
+        let new_clients = awareness.entries.iter().filter(|e| !state.clients.contains(&e.client_id)).count();
         if state.clients.len() + new_clients > MAX_CLIENTS_PER_PEER {
             return false;
         }
@@ -234,8 +233,7 @@ impl Room {
             if !state.clients.contains(&entry.client_id) {
                 state.clients.push(entry.client_id);
             }
-            let presence =
-                self.presence.entry(entry.client_id).or_insert(Presence { clock: 0, state: None, peer });
+            let presence = self.presence.entry(entry.client_id).or_insert(Presence { clock: 0, state: None, peer });
             if entry.clock >= presence.clock {
                 presence.clock = entry.clock;
                 presence.state.clone_from(&entry.state);
@@ -262,7 +260,6 @@ const EMPTY_UPDATE: &[u8] = &[0, 0];
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
 
     use super::*;
     use crate::{Color, FormatPreset, Layer, LayerId, Rect};

@@ -2,7 +2,9 @@
 //!
 //! Configuration ([`config`]), persistence on SQLite or PostgreSQL ([`db`]), credentials
 //! ([`auth`]), the one authorization function ([`authz`]), rate limits ([`limits`]), the REST
-//! API ([`api`]) and the HTTP surface around it ([`http`]). It depends on editor-core (and later
+//! API ([`api`]) and the HTTP surface around it ([`http`]), the document relay ([`relay`]:
+//! y-websocket per creative, durable acknowledgements, history) and per-user notifications
+//! over the events socket ([`events`]). It depends on editor-core (and later
 //! gen-worker for the embedded worker); the server never draws.
 
 pub mod api;

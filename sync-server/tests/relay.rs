@@ -2,7 +2,7 @@
 //! acknowledgements that survive SIGKILL (SQLite always, PostgreSQL when `TEST_DATABASE_URL` is
 //! set), viewers, bad frames, slow clients, idle unload and version history.
 
-#![expect(clippy::unwrap_used, reason = "test code fails loudly")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code fails loudly")]
 
 mod support;
 
@@ -64,8 +64,13 @@ async fn post(server: &TestServer, token: &str, path: &str, body: Value) -> Valu
 /// A creative in a fresh workbench of `team`; returns its id.
 async fn creative(server: &TestServer, owner: &Account, team: &str) -> String {
     let w = post(server, &owner.token, &format!("/teams/{team}/workbenches"), json!({ "name": "W" })).await;
-    let p = post(server, &owner.token, &format!("/workbenches/{}/projects", w["id"].as_str().unwrap()), json!({ "name": "P" }))
-        .await;
+    let p = post(
+        server,
+        &owner.token,
+        &format!("/workbenches/{}/projects", w["id"].as_str().unwrap()),
+        json!({ "name": "P" }),
+    )
+    .await;
     let file: Value = serde_json::from_str(&design_file::to_string(&sample_design())).unwrap();
     let c = post(
         server,
@@ -112,7 +117,8 @@ struct Peer {
 impl Peer {
     async fn join(server: &TestServer, token: &str, creative: &str) -> Peer {
         let ws = open(server, token, creative).await;
-        let mut peer = Peer { ws, client: SyncClient::new(Document::new()), acknowledged: Vec::new(), events: Vec::new() };
+        let mut peer =
+            Peer { ws, client: SyncClient::new(Document::new()), acknowledged: Vec::new(), events: Vec::new() };
         peer.client.connected();
         peer.flush().await;
         peer.until(|p| p.client.state() == editor_core::ConnectionState::Synced).await;
@@ -135,7 +141,8 @@ impl Peer {
     async fn until(&mut self, done: impl Fn(&Peer) -> bool) {
         let deadline = tokio::time::Instant::now() + WAIT;
         while !done(self) {
-            let msg = tokio::time::timeout_at(deadline, self.ws.next()).await.expect("timed out waiting").unwrap().unwrap();
+            let msg =
+                tokio::time::timeout_at(deadline, self.ws.next()).await.expect("timed out waiting").unwrap().unwrap();
             if let WsMessage::Binary(frame) = msg {
                 let events = self.client.receive(&frame).unwrap();
                 for event in &events {
@@ -205,8 +212,7 @@ async fn story(server: &mut TestServer) {
     assert_eq!(a.design(), sample_design());
     let first = a.apply(move_box(10.0)).await;
     let second = b.apply(type_text(0, "Huge ")).await;
-    a.until(|p| p.acknowledged.contains(&first) && p.design().layers.iter().any(|l| headline_starts(l, "Huge")))
-        .await;
+    a.until(|p| p.acknowledged.contains(&first) && p.design().layers.iter().any(|l| headline_starts(l, "Huge"))).await;
     b.until(|p| p.acknowledged.contains(&second) && p.design() == a.design()).await;
 
     // A burst of edits, then SIGKILL the moment the last acknowledgement arrives.
@@ -237,8 +243,13 @@ async fn viewers_read_but_their_edits_go_nowhere() {
     let vic = account(&server, "vic@example.com").await;
     let team = post(&server, &ana.token, "/teams", json!({ "name": "Studio" })).await;
     let team_id = team["id"].as_str().unwrap();
-    post(&server, &ana.token, &format!("/teams/{team_id}/invitations"), json!({ "email": "vic@example.com", "role": "viewer" }))
-        .await;
+    post(
+        &server,
+        &ana.token,
+        &format!("/teams/{team_id}/invitations"),
+        json!({ "email": "vic@example.com", "role": "viewer" }),
+    )
+    .await;
     let (_, mail) = server.last_email("vic@example.com").await.unwrap();
     let invite = support::token_from_email(&mail, "token");
     post(&server, &vic.token, "/invitations/accept", json!({ "token": invite })).await;
@@ -266,7 +277,14 @@ async fn viewers_read_but_their_edits_go_nowhere() {
     let other = creative(&server, &ana, &ana.team).await;
     let url = format!("{}/sync/{other}?token={}", server.ws_base(), token["token"].as_str().unwrap());
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
-    let (status, _) = server.call("POST", &format!("/creatives/{c}/sync-token"), Some(&account(&server, "eve@example.com").await.token), None).await;
+    let (status, _) = server
+        .call(
+            "POST",
+            &format!("/creatives/{c}/sync-token"),
+            Some(&account(&server, "eve@example.com").await.token),
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
     let res = server.http.get(format!("{}/sync/{c}?token=nonsense", server.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 401);
@@ -285,7 +303,11 @@ async fn bad_frames_close_the_socket_with_a_reason() {
 
     let cases: Vec<(WsMessage, CloseCode, &str)> = vec![
         (WsMessage::Binary(vec![0, 2, 9, 1, 2].into()), CloseCode::Protocol, "malformed"),
-        (WsMessage::Binary(vec![0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f].into()), CloseCode::Protocol, "malformed"),
+        (
+            WsMessage::Binary(vec![0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f].into()),
+            CloseCode::Protocol,
+            "malformed",
+        ),
         (WsMessage::Binary(vec![42].into()), CloseCode::Protocol, "malformed"),
         (WsMessage::Text("hello".into()), CloseCode::Protocol, "binary"),
         (WsMessage::Binary(vec![0u8; 70_000].into()), CloseCode::Size, "limit"),
@@ -342,7 +364,8 @@ async fn idle_documents_unload_into_a_snapshot_and_history_restores_live() {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let (_, versions) = server.call("GET", &format!("/creatives/{c}/versions"), Some(&ana.token), None).await;
-        let kinds: Vec<&str> = versions["items"].as_array().unwrap().iter().map(|v| v["kind"].as_str().unwrap()).collect();
+        let kinds: Vec<&str> =
+            versions["items"].as_array().unwrap().iter().map(|v| v["kind"].as_str().unwrap()).collect();
         if kinds.contains(&"auto") {
             assert_eq!(kinds.last(), Some(&"initial"));
             break;
@@ -359,26 +382,31 @@ async fn idle_documents_unload_into_a_snapshot_and_history_restores_live() {
     let n = a.apply(move_box(300.0)).await;
     let m = a.apply(Command::RemoveLayers { ids: vec![id("headline")] }).await;
     a.until(|p| p.acknowledged.contains(&n) && p.acknowledged.contains(&m)).await;
-    let (status, preview) =
-        server.call("GET", &format!("/creatives/{c}/versions/{}", named["id"].as_str().unwrap()), Some(&ana.token), None).await;
+    let (status, preview) = server
+        .call("GET", &format!("/creatives/{c}/versions/{}", named["id"].as_str().unwrap()), Some(&ana.token), None)
+        .await;
     assert_eq!(status, 200);
     let preview = design_file::parse(preview.to_string().as_bytes()).unwrap();
     assert_eq!(preview.layers.len(), 2);
 
-    let restored =
-        post(&server, &ana.token, &format!("/creatives/{c}/versions/{}/restore", named["id"].as_str().unwrap()), json!(null))
-            .await;
+    let restored = post(
+        &server,
+        &ana.token,
+        &format!("/creatives/{c}/versions/{}/restore", named["id"].as_str().unwrap()),
+        json!(null),
+    )
+    .await;
     assert_eq!(restored["kind"], "restore");
     assert_eq!(restored["name"], "Restored from Box at 50");
     a.until(|p| p.design() == preview).await;
     assert_eq!(stored(&server, &ana.token, &c).await.design(), preview);
 
     // Bad requests get problems, not failures.
-    let (status, _) = server.call("POST", &format!("/creatives/{c}/versions"), Some(&ana.token), Some(json!({ "name": "" }))).await;
+    let (status, _) =
+        server.call("POST", &format!("/creatives/{c}/versions"), Some(&ana.token), Some(json!({ "name": "" }))).await;
     assert_eq!(status, 422);
-    let (status, _) = server
-        .call("GET", &format!("/creatives/{c}/versions/{}", uuid_like()), Some(&ana.token), None)
-        .await;
+    let (status, _) =
+        server.call("GET", &format!("/creatives/{c}/versions/{}", uuid_like()), Some(&ana.token), None).await;
     assert_eq!(status, 404);
     let _ = ana.id;
 }
@@ -396,7 +424,9 @@ async fn out_of_order_updates_trigger_a_resync_request() {
     let c = creative(&server, &ana, &ana.team).await;
     let mut ws = open(&server, &ana.token, &c).await;
     let mut local = Document::new();
-    let first = local.apply(Command::AddLayer { layer: Layer::rect(id("a"), Rect::new(0.0, 0.0, 5.0, 5.0), Color::BLACK) }).unwrap();
+    let first = local
+        .apply(Command::AddLayer { layer: Layer::rect(id("a"), Rect::new(0.0, 0.0, 5.0, 5.0), Color::BLACK) })
+        .unwrap();
     let second = local.apply(move_layer("a", 9.0)).unwrap();
     // The second update alone: held back, acknowledged, and a sync step 1 asks for the rest.
     let frame = Message::Update(second.update.clone()).encode();

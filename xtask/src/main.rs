@@ -5,8 +5,8 @@
 //!   of editor-core, every workspace test, and a compile check of the fuzz targets. Lanes that
 //!   need a server (PostgreSQL, Redis) run when their URLs are set; under `CI=true` the local
 //!   defaults are used. The lanes left out are listed at the end.
-//! - `cargo xtask bench [server]` — the criterion benchmarks and the REST API load test
-//!   (`server`: only the load test).
+//! - `cargo xtask bench [server|relay]` — the criterion benchmarks, the REST API load test and
+//!   the relay benchmark (`server` or `relay`: only that one).
 //! - `cargo xtask golden` — re-creates the golden reference images of the renderer.
 //! - `cargo xtask fuzz <target> [seconds]` — runs a cargo-fuzz target (nightly).
 
@@ -118,6 +118,10 @@ fn test() -> Result<()> {
         "editor-core for wasm32-unknown-unknown",
         cargo().args(["build", "--locked", "-p", "editor-core", "--target", WASM_TARGET]),
     )?;
+
+    if !ensure_node_packages()? {
+        lanes_off.push("Yjs interop with npm clients (node and npm are missing: apt-get install nodejs npm)".into());
+    }
 
     let mut tests = cargo();
     tests.args(["test", "--workspace", "--locked"]);
@@ -275,6 +279,34 @@ fn ensure_system_packages() -> Result<()> {
     )
 }
 
+/// Installs the npm packages of the Yjs interop test (`tests/interop`, pinned by its lockfile)
+/// unless they are installed already; false when node or npm is missing (under CI: an error).
+fn ensure_node_packages() -> Result<bool> {
+    if !which("node") || !which("npm") {
+        if is_ci() {
+            bail!("the Yjs interop test needs node and npm (Debian: apt-get install nodejs npm)");
+        }
+        return Ok(false);
+    }
+    let dir = root().join("tests/interop");
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules/.package-lock.json");
+    let fresh = match (
+        std::fs::metadata(&lock).and_then(|m| m.modified()),
+        std::fs::metadata(&installed).and_then(|m| m.modified()),
+    ) {
+        (Ok(lock), Ok(installed)) => installed >= lock,
+        _ => false,
+    };
+    if !fresh {
+        run(
+            "npm ci (yjs and y-websocket for the interop test)",
+            Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(&dir),
+        )?;
+    }
+    Ok(true)
+}
+
 fn which(tool: &str) -> bool {
     env::var_os("PATH").is_some_and(|paths| env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
 }
@@ -344,8 +376,10 @@ fn run_counting_tests(step: &str, cmd: &mut Command) -> Result<Counts> {
 /// `cargo xtask bench [criterion args]` runs every benchmark; `cargo xtask bench server` only the
 /// REST API load test (the release server binary driven by oha, on SQLite and PostgreSQL).
 fn bench(args: &[String]) -> Result<()> {
-    if args.first().map(String::as_str) == Some("server") {
-        return bench_server();
+    match args.first().map(String::as_str) {
+        Some("server") => return bench_server(),
+        Some("relay") => return bench_relay(),
+        _ => {}
     }
     let mut cmd = cargo();
     cmd.args(["bench", "-p", "editor-core", "-p", "render"]);
@@ -353,7 +387,16 @@ fn bench(args: &[String]) -> Result<()> {
         cmd.arg("--").args(args);
     }
     run("criterion benches (editor-core, render)", &mut cmd)?;
-    bench_server()
+    bench_server()?;
+    bench_relay()
+}
+
+/// The relay benchmark: fan-out, durable-ack latency, 5 MB sync, memory per idle connection.
+fn bench_relay() -> Result<()> {
+    run(
+        "document relay (fan-out, acknowledgement latency, cold sync, idle memory)",
+        cargo().args(["bench", "-p", "sync-server", "--bench", "relay"]),
+    )
 }
 
 /// The load generator, pinned; installed into the target directory when missing.
@@ -378,7 +421,7 @@ fn bench_server() -> Result<()> {
 
 fn fuzz(args: &[String]) -> Result<()> {
     let Some(target) = args.first() else {
-        bail!("usage: cargo xtask fuzz <frame_decoder|design_file|document_update|svg_import> [seconds]")
+        bail!("usage: cargo xtask fuzz <frame_decoder|design_file|document_update|svg_import|relay_room> [seconds]")
     };
     let seconds = args.get(1).map(String::as_str).unwrap_or("600");
     let seeds = root().join("fuzz/seeds").join(target);

@@ -156,7 +156,9 @@ async fn list_versions(
     let access = state.db.creative_access(id, principal.user_id).await?;
     live(access, |c| c.deleted_at, &principal, Action::Read)?;
     let before = match &page.cursor {
-        Some(c) => Uuid::parse_str(c).map_err(|_| ApiError::invalid("cursor", "not a cursor from this list"))?.to_string(),
+        Some(c) => {
+            Uuid::parse_str(c).map_err(|_| ApiError::invalid("cursor", "not a cursor from this list"))?.to_string()
+        }
         None => FIRST_PAGE.to_owned(),
     };
     let limit = page.limit();

@@ -538,6 +538,7 @@ async fn invite(
         body.role.as_str(),
     );
     state.db.enqueue_email(&email, &subject, &text).await?;
+    crate::events::notify_invitee(&state, &invitation, &team.name, &inviter).await;
     Ok((StatusCode::CREATED, Json(invitation.into())))
 }
 

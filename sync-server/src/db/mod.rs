@@ -185,12 +185,15 @@ macro_rules! write_tx {
 
 mod accounts;
 pub mod assets;
+pub mod comments;
 pub mod content;
 pub mod housekeeping;
 pub mod keys;
 mod membership;
+pub mod notifications;
 pub mod oidc;
 pub mod principals;
+pub mod relay;
 mod sessions;
 pub mod teams;
 

@@ -62,7 +62,8 @@ impl Database {
     pub async fn stored_document(&self, creative_id: Uuid) -> Result<StoredDocument, DbError> {
         const SNAPSHOT: &str = "SELECT doc_v2, upto_seq FROM creative_snapshots WHERE creative_id = $1 \
                                 ORDER BY upto_seq DESC, created_at DESC, id DESC LIMIT 1";
-        const LOG: &str = "SELECT seq, update_v1 FROM creative_updates WHERE creative_id = $1 AND seq > $2 ORDER BY seq";
+        const LOG: &str =
+            "SELECT seq, update_v1 FROM creative_updates WHERE creative_id = $1 AND seq > $2 ORDER BY seq";
         let id = creative_id.to_string();
         macro_rules! read {
             ($tx:ident, $sql:path) => {{
@@ -72,7 +73,8 @@ impl Database {
                     None => (None, 0),
                 };
                 let rows = sqlx::query($sql(LOG)).bind(&id).bind(snapshot_upto).fetch_all(&mut *$tx).await?;
-                let mut doc = StoredDocument { snapshot_v2, snapshot_upto, updates: Vec::new(), last_seq: snapshot_upto };
+                let mut doc =
+                    StoredDocument { snapshot_v2, snapshot_upto, updates: Vec::new(), last_seq: snapshot_upto };
                 for row in rows {
                     doc.last_seq = row.try_get(0)?;
                     doc.updates.push(row.try_get(1)?);
@@ -97,7 +99,8 @@ impl Database {
     /// Appends updates to a creative's log at `first_seq`, `first_seq + 1`, … in one
     /// transaction (the relay's group commit).
     pub async fn append_updates(&self, creative_id: Uuid, first_seq: i64, updates: &[&[u8]]) -> Result<(), DbError> {
-        const SQL: &str = "INSERT INTO creative_updates (creative_id, seq, update_v1, created_at) VALUES ($1, $2, $3, $4)";
+        const SQL: &str =
+            "INSERT INTO creative_updates (creative_id, seq, update_v1, created_at) VALUES ($1, $2, $3, $4)";
         if updates.is_empty() {
             return Ok(());
         }

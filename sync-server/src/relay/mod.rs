@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use editor_core::relay::{Access, Accepted, PeerId, Room};
+use editor_core::relay::{Accepted, Access, PeerId, Room};
 use editor_core::{Design, Document};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -374,7 +374,9 @@ impl Task {
                         let _ = done.send(Err(RelayFailure::Invalid(e.to_string())));
                     }
                 },
-                Command::Snapshot { name, by, done } => after_commit.push(AfterCommit { kind: "named", name, by, done }),
+                Command::Snapshot { name, by, done } => {
+                    after_commit.push(AfterCommit { kind: "named", name, by, done })
+                }
             }
         }
         self.commit(&accepted).await?;
@@ -415,7 +417,8 @@ impl Task {
         let doc = self.room.document();
         let upto = if doc.has_pending_updates() { self.compacted } else { self.seq };
         let (doc_v2, state_vector) = (doc.encode_state_v2(), doc.state_vector_v1());
-        let snapshot = NewSnapshot { kind, name, doc_v2: &doc_v2, state_vector: &state_vector, upto_seq: upto, created_by: by };
+        let snapshot =
+            NewSnapshot { kind, name, doc_v2: &doc_v2, state_vector: &state_vector, upto_seq: upto, created_by: by };
         let id = self.relay.inner.db.write_snapshot(self.creative, snapshot).await?;
         self.compacted = upto;
         if upto == self.seq {
@@ -429,24 +432,25 @@ impl Task {
         let config = &self.relay.inner.config;
         let long = u64::try_from(self.seq - self.compacted).unwrap_or(0) >= config.compact_after_updates;
         let old = self.dirty_since.is_some_and(|t| t.elapsed() >= Duration::from_secs(config.snapshot_every_mins * 60));
-        if (long || old) && !self.room.document().has_pending_updates() {
-            if let Err(e) = self.write_snapshot("auto", None, None).await {
-                tracing::warn!(creative = %self.creative, error = %e, "compaction failed; the log is kept");
-            }
+        if (long || old)
+            && !self.room.document().has_pending_updates()
+            && let Err(e) = self.write_snapshot("auto", None, None).await
+        {
+            tracing::warn!(creative = %self.creative, error = %e, "compaction failed; the log is kept");
         }
     }
 
     /// Unloads if nothing arrived meanwhile: compacts, leaves the registry, and refuses what
     /// raced in (its senders retry on a fresh task). Returns whether the task should stop.
     async fn try_unload(&mut self, generation: u64, commands: &mut mpsc::Receiver<Command>) -> bool {
-        if self.seq > self.compacted && !self.room.document().has_pending_updates() {
-            if let Err(e) = self.write_snapshot("auto", None, None).await {
-                tracing::warn!(creative = %self.creative, error = %e, "compaction on unload failed; the log is kept");
-            }
+        if self.seq > self.compacted
+            && !self.room.document().has_pending_updates()
+            && let Err(e) = self.write_snapshot("auto", None, None).await
+        {
+            tracing::warn!(creative = %self.creative, error = %e, "compaction on unload failed; the log is kept");
         }
         {
-            let mut documents =
-                self.relay.inner.documents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut documents = self.relay.inner.documents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if !commands.is_empty() {
                 return false;
             }

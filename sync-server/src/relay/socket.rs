@@ -34,8 +34,17 @@ const VIEW: &str = "doc-view";
 /// How long a write to a client may take before the client counts as gone.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The initial read buffer of a connection (tungstenite's default is 128 KiB per connection).
+const READ_BUFFER: usize = 4096;
+
 /// Issues a document token for `user` on `creative`.
-pub fn issue_token(tokens: &Tokens, user: Uuid, creative: Uuid, access: Access, ttl_secs: u64) -> Result<String, ApiError> {
+pub fn issue_token(
+    tokens: &Tokens,
+    user: Uuid,
+    creative: Uuid,
+    access: Access,
+    ttl_secs: u64,
+) -> Result<String, ApiError> {
     let typ = if access == Access::Edit { EDIT } else { VIEW };
     tokens.issue(user, creative, typ, ttl_secs)
 }
@@ -69,16 +78,22 @@ async fn upgrade(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let Some((user, access)) = check_token(&state.tokens, &query.token, creative) else {
-        return ApiError::Unauthorized("a valid document token (from POST /api/v1/creatives/{id}/sync-token) is required")
-            .into_response();
+        return ApiError::Unauthorized(
+            "a valid document token (from POST /api/v1/creatives/{id}/sync-token) is required",
+        )
+        .into_response();
     };
     let ws = match ws {
         Ok(ws) => ws,
-        Err(rejection) => return ApiError::BadRequest(format!("open this URL as a WebSocket: {rejection}")).into_response(),
+        Err(rejection) => {
+            return ApiError::BadRequest(format!("open this URL as a WebSocket: {rejection}")).into_response();
+        }
     };
     let max = state.relay.config().max_frame_bytes;
+    // A small read buffer keeps idle connections cheap; it grows for large frames.
     ws.max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| connection(state, socket, creative, user, access))
 }
 

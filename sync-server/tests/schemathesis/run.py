@@ -70,7 +70,7 @@ def main():
                 "--checks", "not_a_server_error,response_schema_conformance",
                 "--max-examples", max_examples,
                 "--header", f"Authorization: Bearer {key}",
-                "--workers", "2",
+                "--workers", "1",
                 "--request-timeout", "20",
                 "--no-color",
                 "--seed", "20261126",
