@@ -83,6 +83,13 @@ pub enum DocumentError {
     /// The design to load is invalid.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// yrs refused an update after merging part of it (a transaction cannot be rolled back):
+    /// the document no longer matches any peer. Reload it from storage.
+    #[error("refused update left the document half-merged ({reason}); reload it")]
+    Inconsistent {
+        /// Why yrs refused the rest.
+        reason: String,
+    },
 }
 
 /// The result of a local change: what to persist and send.
@@ -126,6 +133,9 @@ pub struct MergeReport {
     /// Whether the update was held back because updates it follows have not arrived (ask the
     /// peer to resync; it is merged as soon as they do).
     pub held_back: bool,
+    /// Updates held back earlier that this merge let through, in the order they were merged
+    /// (a server logs and relays them like the update itself).
+    pub released: Vec<Vec<u8>>,
     /// Overridden edits, in the order the merge met them.
     pub overrides: Vec<Override>,
 }
@@ -392,13 +402,26 @@ impl Document {
     pub fn apply_remote_update(&mut self, update_v1: &[u8]) -> Result<MergeReport, DocumentError> {
         lock(&self.shared).remote_changed = false;
         let update = protocol::decode_update_v1(update_v1).map_err(|e| malformed("update", e))?;
-        let held_back = {
+        let before = self.doc.transact().state_vector();
+        let merged = {
             let mut txn = self.doc.transact_mut_with(ORIGIN_REMOTE);
-            integrate_in_order(&mut txn, &mut self.waiting, update, update_v1)?
+            integrate_in_order(&mut txn, &mut self.waiting, update, update_v1)
+        };
+        let (held_back, released) = match merged {
+            Ok(merged) => merged,
+            Err(e) => {
+                lock(&self.shared).remote_changed = false;
+                // yrs integrates block by block and cannot roll back: if anything went in
+                // before the refusal, this replica now holds half an update.
+                if self.doc.transact().state_vector() != before {
+                    return Err(DocumentError::Inconsistent { reason: e.to_string() });
+                }
+                return Err(e);
+            }
         };
         let mut shared = lock(&self.shared);
         let changed = std::mem::take(&mut shared.remote_changed);
-        Ok(MergeReport { changed, held_back, overrides: std::mem::take(&mut shared.overrides) })
+        Ok(MergeReport { changed, held_back, released, overrides: std::mem::take(&mut shared.overrides) })
     }
 
     /// Forgets which properties this user edited: call when the server has acknowledged every
@@ -463,29 +486,31 @@ fn follows_state(txn: &TransactionMut, needs: &StateVector) -> bool {
 }
 
 /// Integrates `update` if nothing before it is missing, else holds it back (and says so); then
-/// integrates whatever held-back updates have become ready.
+/// integrates whatever held-back updates have become ready and returns them.
 fn integrate_in_order(
     txn: &mut TransactionMut,
     waiting: &mut Vec<Held>,
     update: Update,
     bytes: &[u8],
-) -> Result<bool, DocumentError> {
+) -> Result<(bool, Vec<Vec<u8>>), DocumentError> {
     let needs = update.state_vector_lower();
     if !follows_state(txn, &needs) {
         if waiting.len() >= MAX_WAITING {
             waiting.remove(0);
         }
         waiting.push(Held { needs, update_v1: bytes.to_vec() });
-        return Ok(true);
+        return Ok((true, Vec::new()));
     }
     txn.apply_update(update).map_err(|e| malformed("update", e))?;
+    let mut released = Vec::new();
     while let Some(i) = waiting.iter().position(|held| follows_state(txn, &held.needs)) {
         let held = waiting.remove(i);
         // The held bytes passed the same checks when they arrived.
         let update = protocol::decode_update_v1(&held.update_v1).map_err(|e| malformed("update", e))?;
         txn.apply_update(update).map_err(|e| malformed("update", e))?;
+        released.push(held.update_v1);
     }
-    Ok(false)
+    Ok((false, released))
 }
 
 fn malformed(what: &'static str, e: impl std::fmt::Display) -> DocumentError {

@@ -12,9 +12,14 @@
 //!   to every other peer. Duplicates need no log entry and are not re-broadcast, but are still
 //!   echoed, since the sender waits for the acknowledgement.
 //! - An update whose predecessors have not arrived is held back by the document (see
-//!   [`Document::apply_remote_update`]) but logged like any other (the peer gets its
-//!   acknowledgement and the log replays in order on load), and the sender is asked to resync
-//!   with our sync step 1.
+//!   [`Document::apply_remote_update`]): it is neither logged nor acknowledged yet, and the
+//!   sender is asked to resync with our sync step 1. When the missing updates arrive, the held
+//!   ones merge too and come back as further [`Accepted`] updates to log and relay. So the log
+//!   only ever holds updates that merged whole, in the order they merged, and always replays.
+//! - yrs may refuse an update after merging part of it (a transaction cannot roll back). The
+//!   room then reports [`RelayError::Inconsistent`]: the transport must stop using the room's
+//!   document, commit what it accepted so far, and reload the document from storage
+//!   ([`Room::reload`]); none of the half-merged update was logged or relayed.
 //! - Update frames from view-only peers are dropped and counted; everything else they may send.
 //! - Awareness (presence) is relayed to every peer, its sender included: y-websocket clients
 //!   reconnect when they hear nothing for 30 s, and their periodic awareness renewal coming back
@@ -69,8 +74,9 @@ pub struct Outcome {
     pub reply: Vec<Vec<u8>>,
     /// An awareness frame for every peer, the sender included, to send now.
     pub awareness: Option<Vec<u8>>,
-    /// An update to commit before it is echoed and broadcast.
-    pub update: Option<Accepted>,
+    /// Updates to commit before they are echoed and broadcast, in order: the frame's own
+    /// update, then held-back updates it let through.
+    pub updates: Vec<Accepted>,
     /// Whether an update frame from a view-only peer was dropped.
     pub dropped: bool,
 }
@@ -87,6 +93,10 @@ pub enum RelayError {
     /// The frame came from a peer that never joined (a transport bug).
     #[error("unknown peer {0}")]
     UnknownPeer(PeerId),
+    /// The document refused an update half-way and must be reloaded from storage
+    /// ([`Room::reload`]) before it serves anyone again.
+    #[error("refused update: {0}")]
+    Inconsistent(DocumentError),
 }
 
 struct PeerState {
@@ -191,6 +201,13 @@ impl Room {
         Ok(out)
     }
 
+    /// Swaps in a freshly loaded document (after [`RelayError::Inconsistent`]); peers and
+    /// presence stay. Peers may hold updates the new document lacks: it asks them to resync.
+    pub fn reload(&mut self, doc: Document) -> Vec<Vec<u8>> {
+        self.doc = doc;
+        vec![Message::SyncStep1(self.doc.state_vector_v1()).encode()]
+    }
+
     /// Makes the document equal to `design` as one edit of the room's own (restoring a
     /// version). The result is logged and sent to every peer like a peer's update.
     pub fn replace_design(&mut self, design: Design) -> Result<Accepted, CommandError> {
@@ -202,17 +219,25 @@ impl Room {
     }
 
     fn merge(&mut self, update: Vec<u8>, echo: bool, out: &mut Outcome) -> Result<(), RelayError> {
-        let report = self.doc.apply_remote_update(&update)?;
+        let report = match self.doc.apply_remote_update(&update) {
+            Ok(report) => report,
+            Err(e @ DocumentError::Inconsistent { .. }) => return Err(RelayError::Inconsistent(e)),
+            Err(e) => return Err(e.into()),
+        };
         if report.held_back {
             // Something before this update is missing: ask the peer for everything we lack.
+            // The update itself waits, unacknowledged, until it can merge.
             out.reply.push(Message::SyncStep1(self.doc.state_vector_v1()).encode());
-        }
-        let new = report.changed || report.held_back;
-        if !new && !echo {
             return Ok(());
         }
-        let frame = Message::Update(update.clone()).encode();
-        out.update = Some(Accepted { update_v1: update, frame, new, echo });
+        if report.changed || echo {
+            let frame = Message::Update(update.clone()).encode();
+            out.updates.push(Accepted { update_v1: update, frame, new: report.changed, echo });
+        }
+        for released in report.released {
+            let frame = Message::Update(released.clone()).encode();
+            out.updates.push(Accepted { update_v1: released, frame, new: true, echo: false });
+        }
         Ok(())
     }
 
@@ -288,18 +313,18 @@ mod tests {
         let source = Document::from_design(&design()).unwrap();
         let frame = Message::Update(source.encode_state_v1()).encode();
         let out = room.receive(1, &frame).unwrap();
-        let accepted = out.update.unwrap();
+        let accepted = out.updates.into_iter().next().unwrap();
         assert!(accepted.new && accepted.echo);
         assert_eq!(accepted.frame, frame);
         assert_eq!(room.document().design(), source.design());
         // The same update again: echoed (acknowledged) but nothing new to log or broadcast.
-        let again = room.receive(1, &frame).unwrap().update.unwrap();
+        let again = room.receive(1, &frame).unwrap().updates.into_iter().next().unwrap();
         assert!(!again.new && again.echo);
         // A viewer's update is dropped.
         let mut other = Document::from_design(&design()).unwrap();
         let change = other.apply(Command::RemoveLayers { ids: vec![LayerId::parse("box").unwrap()] }).unwrap();
         let out = room.receive(2, &Message::Update(change.update).encode()).unwrap();
-        assert!(out.dropped && out.update.is_none());
+        assert!(out.dropped && out.updates.is_empty());
         // Sync step 1 from a viewer is answered with what it lacks.
         let out = room.receive(2, &Message::SyncStep1(Document::new().state_vector_v1()).encode()).unwrap();
         let mut fresh = Document::new();
@@ -321,10 +346,55 @@ mod tests {
         let mut room = Room::new(Document::new());
         room.join(1, Access::Edit);
         let out = room.receive(1, &Message::Update(later.clone()).encode()).unwrap();
-        assert!(out.update.as_ref().unwrap().new, "held back but logged");
+        assert!(out.updates.is_empty(), "held back: neither logged nor acknowledged yet");
         assert!(matches!(Message::decode(&out.reply[0]).unwrap(), Message::SyncStep1(_)));
-        room.receive(1, &Message::SyncStep2(base).encode()).unwrap();
+        let out = room.receive(1, &Message::SyncStep2(base.clone()).encode()).unwrap();
         assert_eq!(room.document().design(), author.design());
+        // The step 2 and the update it let through are both to be logged, in merge order.
+        let logged: Vec<&[u8]> = out.updates.iter().map(|a| a.update_v1.as_slice()).collect();
+        assert_eq!(logged, [base.as_slice(), later.as_slice()]);
+        assert!(out.updates.iter().all(|a| a.new && !a.echo));
+        let replayed = Document::load(None, None, &[base, later]).unwrap();
+        assert_eq!(replayed.design(), author.design());
+    }
+
+    /// Found by the `relay_room` fuzz target: yrs merges client 9's block, then refuses client
+    /// 5's (its parent is a string, not a type) and cannot roll back.
+    #[test]
+    fn a_half_merged_update_is_reported_and_the_room_reloads() {
+        use yrs::{ClientID, Doc, Map, MapPrelim, Options, ReadTxn, StateVector, Transact};
+        fn doc(client: u64) -> Doc {
+            let mut options = Options::with_client_id(ClientID::new(client));
+            options.skip_gc = true;
+            Doc::with_options(options)
+        }
+        // Client 5 writes design.name = "x": item (5,0) holds a string.
+        let x = doc(5);
+        x.get_or_insert_map("design").insert(&mut x.transact_mut(), "name", "x");
+        let u0 = x.transact().encode_state_as_update_v1(&StateVector::default());
+        // Client 5 again at clock 1, an entry whose parent is (5,0) (a map where it was made).
+        let y = doc(5);
+        let nested = y.get_or_insert_map("layers").insert(&mut y.transact_mut(), "L", MapPrelim::default());
+        let sv = y.transact().state_vector();
+        nested.insert(&mut y.transact_mut(), "k", 1);
+        let u1 = y.transact().encode_state_as_update_v1(&sv);
+        // Client 9 renames the design; merged with the above into one update.
+        let z = doc(9);
+        z.get_or_insert_map("design").insert(&mut z.transact_mut(), "name", "from client 9");
+        let u2 = z.transact().encode_state_as_update_v1(&StateVector::default());
+        let combined = yrs::merge_updates_v1([u1.as_slice(), u2.as_slice()]).unwrap();
+
+        let mut room = Room::new(Document::with_client_id(7));
+        room.join(1, Access::Edit);
+        let logged = room.receive(1, &Message::Update(u0.clone()).encode()).unwrap().updates;
+        assert_eq!(logged.len(), 1);
+        let err = room.receive(1, &Message::Update(combined).encode()).unwrap_err();
+        assert!(matches!(err, RelayError::Inconsistent(_)), "{err}");
+        // The transport reloads what it logged; the room serves that again.
+        let reloaded = Document::load(None, None, &[logged[0].update_v1.clone()]).unwrap();
+        let frames = room.reload(reloaded);
+        assert!(matches!(Message::decode(&frames[0]).unwrap(), Message::SyncStep1(_)));
+        assert_eq!(room.document().to_json()["design"]["name"], "x");
     }
 
     #[test]

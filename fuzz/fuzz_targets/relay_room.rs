@@ -25,6 +25,7 @@
 #![no_main]
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::sync::OnceLock;
 
 use editor_core::protocol::{Message, decode_checked};
@@ -114,23 +115,29 @@ fn check_join(room: &Room, frames: &[Vec<u8>]) {
     }
 }
 
-/// Runs one frame from `peer`; returns the update to log, if any.
-fn send(room: &mut Room, peers: &mut BTreeMap<PeerId, Access>, peer: PeerId, frame: &[u8]) -> Option<Accepted> {
+/// What one frame did: the updates to log, or that the room must be reloaded from the log.
+enum Sent {
+    Updates(Vec<Accepted>),
+    Reload,
+}
+
+/// Runs one frame from `peer`.
+fn send(room: &mut Room, peers: &mut BTreeMap<PeerId, Access>, peer: PeerId, frame: &[u8]) -> Sent {
     let result = room.receive(peer, frame);
     let Some(&access) = peers.get(&peer) else {
         assert!(matches!(result, Err(RelayError::UnknownPeer(p)) if p == peer), "unknown peer: {result:?}");
-        return None;
+        return Sent::Updates(Vec::new());
     };
     let out = match result {
         Ok(out) => out,
         Err(RelayError::UnknownPeer(p)) => panic!("connected peer {p} reported unknown"),
-        Err(_) => {
-            // The transport closes the connection.
+        Err(e) => {
+            // The transport closes the connection (and reloads a half-merged document).
             peers.remove(&peer);
             if let Some(gone) = room.leave(peer) {
                 assert!(matches!(decode_checked(&gone), Ok(Message::Awareness(_))), "leave's frame");
             }
-            return None;
+            return if matches!(e, RelayError::Inconsistent(_)) { Sent::Reload } else { Sent::Updates(Vec::new()) };
         }
     };
     let message = decode_checked(frame);
@@ -147,36 +154,41 @@ fn send(room: &mut Room, peers: &mut BTreeMap<PeerId, Access>, peer: PeerId, fra
                 matches!(decode_checked(&out.reply[0]), Ok(Message::SyncStep2(_))),
                 "step 1 not answered by step 2"
             );
-            assert!(out.update.is_none() && !out.dropped);
+            assert!(out.updates.is_empty() && !out.dropped);
         }
         (Message::Update(update) | Message::SyncStep2(update), Access::Edit) => {
-            if let Some(accepted) = &out.update {
-                assert_eq!(&accepted.update_v1, update, "accepted update differs from the peer's");
+            let is_update = matches!(message, Message::Update(_));
+            let own = out.updates.first().filter(|a| &a.update_v1 == update);
+            if let Some(accepted) = own {
                 assert_eq!(decode_checked(&accepted.frame), Ok(Message::Update(update.clone())), "accepted frame");
-                let is_update = matches!(message, Message::Update(_));
                 assert_eq!(accepted.echo, is_update, "echo only for update messages");
                 if is_update {
                     assert_eq!(accepted.frame, frame, "the echo differs from the update sent");
                 } else {
                     assert!(accepted.new, "an old step 2 handed out to log");
                 }
-            } else {
-                assert!(matches!(message, Message::SyncStep2(_)), "an update message left unacknowledged");
+            } else if is_update {
+                // Held back: no acknowledgement yet, and a resync request instead.
+                assert!(out.updates.is_empty(), "a held-back update let others through");
+                let asked = out.reply.iter().any(|r| matches!(decode_checked(r), Ok(Message::SyncStep1(_))));
+                assert!(asked, "an update message left unacknowledged without a resync request");
             }
+            let released = &out.updates[usize::from(own.is_some())..];
+            assert!(released.iter().all(|a| a.new && !a.echo), "released updates are new and not echoed");
         }
         (Message::Update(_) | Message::SyncStep2(_), Access::View) => {
-            assert!(out.update.is_none(), "a viewer's update was taken");
+            assert!(out.updates.is_empty(), "a viewer's update was taken");
             assert!(out.reply.is_empty(), "a viewer's update was answered");
         }
         (Message::Awareness(_), _) | (Message::Auth(_), _) => {
-            assert!(out.update.is_none() && out.reply.is_empty() && !out.dropped, "{message:?}: {out:?}");
+            assert!(out.updates.is_empty() && out.reply.is_empty() && !out.dropped, "{message:?}: {out:?}");
         }
         (Message::QueryAwareness, _) => {
-            assert!(out.update.is_none() && out.awareness.is_none() && !out.dropped);
+            assert!(out.updates.is_empty() && out.awareness.is_none() && !out.dropped);
             assert!(out.reply.len() <= 1, "query answered with {} frames", out.reply.len());
         }
     }
-    out.update
+    Sent::Updates(out.updates)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -214,16 +226,25 @@ fuzz_target!(|data: &[u8]| {
         let accepted = match op & 7 {
             0..=4 => {
                 let frame = script.frame();
-                send(&mut room, &mut peers, peer, frame)
+                match send(&mut room, &mut peers, peer, frame) {
+                    Sent::Updates(updates) => updates,
+                    Sent::Reload => {
+                        // What the server does: reload the committed log and carry on.
+                        let reloaded = Document::load(Some(ROOM_CLIENT + 3), Some(&initial_v2), &log);
+                        let Ok(reloaded) = reloaded else { panic!("the log does not reload") };
+                        room.reload(reloaded);
+                        Vec::new()
+                    }
+                }
             }
             5 => {
-                if !peers.contains_key(&peer) {
+                if let Entry::Vacant(slot) = peers.entry(peer) {
                     let access = if op & 0x20 != 0 { Access::View } else { Access::Edit };
-                    peers.insert(peer, access);
+                    slot.insert(access);
                     let frames = room.join(peer, access);
                     check_join(&room, &frames);
                 }
-                None
+                Vec::new()
             }
             6 => {
                 let gone = room.leave(peer);
@@ -235,22 +256,22 @@ fuzz_target!(|data: &[u8]| {
                     let Ok(Message::Awareness(update)) = decoded else { panic!("leave's frame: {decoded:?}") };
                     assert!(update.entries.iter().all(|e| e.state.is_none()), "leave announced a live state");
                 }
-                None
+                Vec::new()
             }
             _ => {
                 let design = if op & 0x20 != 0 { design_b() } else { design_a() };
                 match room.replace_design(design.clone()) {
                     Ok(accepted) => {
                         assert!(!accepted.echo, "nobody waits for a restore's echo");
-                        Some(accepted)
+                        vec![accepted]
                     }
                     // Refused designs change nothing; the replica check below catches it if not.
-                    Err(_) => None,
+                    Err(_) => Vec::new(),
                 }
             }
         };
         assert_eq!(room.peer_count(), peers.len(), "room and transport disagree on who is connected");
-        if let Some(accepted) = accepted.filter(|a| a.new) {
+        for accepted in accepted.into_iter().filter(|a| a.new) {
             if let Err(e) = replica.apply_remote_update(&accepted.update_v1) {
                 panic!("the replica refuses an update the room accepted: {e}");
             }

@@ -91,14 +91,9 @@ impl Server {
         self.base = base;
     }
 
-    /// User + system CPU time of the server process so far.
-    fn cpu(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
-        let after = &stat[stat.rfind(')').unwrap() + 2..];
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-        // Linux reports 100 ticks per second (USER_HZ) on every architecture we run on.
-        Duration::from_millis(ticks * 10)
+    /// User and system CPU time of the server process so far.
+    fn cpu(&self) -> (Duration, Duration) {
+        process_cpu(&self.child.id().to_string())
     }
 
     /// Resident set size, bytes.
@@ -107,6 +102,16 @@ impl Server {
         let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
         line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
     }
+}
+
+/// User and system CPU time of process `pid` (or `self`) so far.
+fn process_cpu(pid: &str) -> (Duration, Duration) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Linux reports 100 ticks per second (USER_HZ) on every architecture we run on.
+    let ticks = |i: usize| Duration::from_millis(fields[i].parse::<u64>().unwrap() * 10);
+    (ticks(11), ticks(12))
 }
 
 fn http() -> reqwest::Client {
@@ -173,7 +178,7 @@ async fn sync_url(base: &str, token: &str, creative: &str) -> String {
 }
 
 async fn open(url: &str) -> Ws {
-    tokio_tungstenite::connect_async(url).await.unwrap().0
+    tokio_tungstenite::connect_async_with_config(url, None, true).await.unwrap().0
 }
 
 async fn connect(base: &str, token: &str, creative: &str) -> Ws {
@@ -250,6 +255,7 @@ async fn fanout(server: &Server, observers: usize, rate: u32, secs: u64) -> Valu
     // Let every observer's greeting settle before measuring.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let cpu_before = server.cpu();
+    let load_before = process_cpu("self");
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
     let (reader_tx, mut reader_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let (mut sink, mut stream) = writer.split();
@@ -274,7 +280,11 @@ async fn fanout(server: &Server, observers: usize, rate: u32, secs: u64) -> Valu
         }
         all.extend(l);
     }
-    let cpu = server.cpu().saturating_sub(cpu_before);
+    let cpu_after = server.cpu();
+    let load_after = process_cpu("self");
+    let load = (load_after.0 + load_after.1).saturating_sub(load_before.0 + load_before.1);
+    let (user, system) = (cpu_after.0.saturating_sub(cpu_before.0), cpu_after.1.saturating_sub(cpu_before.1));
+    let cpu = user + system;
     reader_rx.close();
     drain.abort();
     let delivered = all.len();
@@ -284,6 +294,10 @@ async fn fanout(server: &Server, observers: usize, rate: u32, secs: u64) -> Valu
     result["rate_per_s"] = json!(rate);
     result["observers_with_every_update"] = json!(complete);
     result["server_cpu_ms"] = json!(cpu.as_secs_f64() * 1e3);
+    result["server_user_cpu_ms"] = json!(user.as_secs_f64() * 1e3);
+    // The clients run on the same two cores: their CPU is what the server competed with.
+    result["load_generator_cpu_ms"] = json!(load.as_secs_f64() * 1e3);
+    result["server_system_cpu_ms"] = json!(system.as_secs_f64() * 1e3);
     result["server_cpu_us_per_delivery"] = json!(cpu.as_secs_f64() * 1e6 / delivered.max(1) as f64);
     drop(sink);
     result

@@ -83,6 +83,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(db, config)?;
     let background = mail::spawn_sender(state.clone());
     let sweeper = tokio::spawn(housekeeping(state.clone()));
+    // Nagle's algorithm would hold small frames (relay echoes, presence) until the peer's
+    // delayed ACK: tens of milliseconds per acknowledgement.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -13,17 +13,19 @@
 //! `compact_after_updates` updates, every `snapshot_every_mins` minutes of editing and when the
 //! document unloads, `idle_unload_secs` after its last client left. A failed commit unloads the
 //! document and closes its connections: the clients still hold their unacknowledged updates and
-//! send them again when they reconnect.
+//! send them again when they reconnect. An update yrs refuses half-way
+//! ([`RelayError::Inconsistent`]) closes its sender's connection and makes the task reload the
+//! document from storage, which holds only updates that merged whole.
 
 mod socket;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use editor_core::relay::{Accepted, Access, PeerId, Room};
+use editor_core::relay::{Accepted, Access, PeerId, RelayError, Room};
 use editor_core::{Design, Document};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -279,7 +281,7 @@ async fn run_document(relay: Relay, creative: Uuid, generation: u64, mut command
         dirty_since: None,
     };
     let idle = Duration::from_secs(relay.inner.config.idle_unload_secs);
-    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut batch = VecDeque::with_capacity(MAX_BATCH);
     loop {
         let first = if task.conns.is_empty() {
             match tokio::time::timeout(idle, commands.recv()).await {
@@ -295,10 +297,10 @@ async fn run_document(relay: Relay, creative: Uuid, generation: u64, mut command
             commands.recv().await
         };
         let Some(first) = first else { break };
-        batch.push(first);
+        batch.push_back(first);
         while batch.len() < MAX_BATCH {
             match commands.try_recv() {
-                Ok(command) => batch.push(command),
+                Ok(command) => batch.push_back(command),
                 Err(_) => break,
             }
         }
@@ -317,11 +319,40 @@ async fn run_document(relay: Relay, creative: Uuid, generation: u64, mut command
 }
 
 impl Task {
-    async fn run_batch(&mut self, batch: &mut Vec<Command>) -> Result<(), RelayFailure> {
+    /// Runs queued commands, commits what they accepted, then delivers. A half-merged update
+    /// ends the round early: what came before it is committed and delivered, the document is
+    /// reloaded from storage, and the remaining commands run on the reloaded document.
+    async fn run_batch(&mut self, batch: &mut VecDeque<Command>) -> Result<(), RelayFailure> {
+        loop {
+            let reload = self.run_round(batch).await?;
+            if reload {
+                self.reload().await?;
+            }
+            if batch.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reloads the room's document from storage (after a half-merged update) and asks every
+    /// peer to resync, so whatever they hold that the store lacks comes back.
+    async fn reload(&mut self) -> Result<(), RelayFailure> {
+        let (doc, compacted, seq) = load_stored(&self.relay.inner.db, self.creative).await?;
+        (self.compacted, self.seq) = (compacted, seq);
+        let frames = self.room.reload(doc);
+        for frame in frames {
+            self.broadcast(None, &Bytes::from(frame));
+        }
+        Ok(())
+    }
+
+    /// One round of [`Task::run_batch`]; true when the document must be reloaded.
+    async fn run_round(&mut self, batch: &mut VecDeque<Command>) -> Result<bool, RelayFailure> {
         // (sender, update) in arrival order; the sender is None for the server's own edits.
         let mut accepted: Vec<(Option<PeerId>, Accepted)> = Vec::new();
         let mut after_commit: Vec<AfterCommit> = Vec::new();
-        for command in batch.drain(..) {
+        let mut reload = false;
+        while let Some(command) = batch.pop_front() {
             match command {
                 Command::Join { peer, access, frames, close, joined } => {
                     let conn = Conn { frames, close };
@@ -346,9 +377,14 @@ impl Task {
                             if out.dropped {
                                 self.relay.inner.metrics.relay_event("viewer_update_dropped");
                             }
-                            if let Some(update) = out.update {
-                                accepted.push((Some(peer), update));
-                            }
+                            accepted.extend(out.updates.into_iter().map(|u| (Some(peer), u)));
+                        }
+                        Err(e @ RelayError::Inconsistent(_)) => {
+                            self.relay.inner.metrics.relay_event("half_merged_update");
+                            tracing::warn!(creative = %self.creative, peer, error = %e, "reloading the document");
+                            self.drop_peer(peer, close::PROTOCOL, &e.to_string());
+                            reload = true;
+                            break;
                         }
                         Err(e) => {
                             self.relay.inner.metrics.relay_event("malformed_frame");
@@ -394,7 +430,7 @@ impl Task {
         for AfterCommit { kind, name, by, done } in after_commit {
             let _ = done.send(self.write_snapshot(kind, Some(&name), Some(by)).await);
         }
-        Ok(())
+        Ok(reload)
     }
 
     /// Appends the new updates to the log (one transaction).
@@ -410,20 +446,17 @@ impl Task {
         Ok(())
     }
 
-    /// Writes the current document as a snapshot of `kind`, compacting the log when nothing is
-    /// held back (a held-back update is logged but not yet in the document, so the log that
-    /// holds it must stay).
+    /// Writes the current document as a snapshot of `kind` and compacts the log it covers (the
+    /// log only holds updates the document merged whole, so the snapshot covers all of it).
     async fn write_snapshot(&mut self, kind: &str, name: Option<&str>, by: Option<Uuid>) -> Result<Uuid, RelayFailure> {
         let doc = self.room.document();
-        let upto = if doc.has_pending_updates() { self.compacted } else { self.seq };
+        let upto = self.seq;
         let (doc_v2, state_vector) = (doc.encode_state_v2(), doc.state_vector_v1());
         let snapshot =
             NewSnapshot { kind, name, doc_v2: &doc_v2, state_vector: &state_vector, upto_seq: upto, created_by: by };
         let id = self.relay.inner.db.write_snapshot(self.creative, snapshot).await?;
         self.compacted = upto;
-        if upto == self.seq {
-            self.dirty_since = None;
-        }
+        self.dirty_since = None;
         Ok(id)
     }
 
@@ -433,7 +466,6 @@ impl Task {
         let long = u64::try_from(self.seq - self.compacted).unwrap_or(0) >= config.compact_after_updates;
         let old = self.dirty_since.is_some_and(|t| t.elapsed() >= Duration::from_secs(config.snapshot_every_mins * 60));
         if (long || old)
-            && !self.room.document().has_pending_updates()
             && let Err(e) = self.write_snapshot("auto", None, None).await
         {
             tracing::warn!(creative = %self.creative, error = %e, "compaction failed; the log is kept");
@@ -444,7 +476,6 @@ impl Task {
     /// raced in (its senders retry on a fresh task). Returns whether the task should stop.
     async fn try_unload(&mut self, generation: u64, commands: &mut mpsc::Receiver<Command>) -> bool {
         if self.seq > self.compacted
-            && !self.room.document().has_pending_updates()
             && let Err(e) = self.write_snapshot("auto", None, None).await
         {
             tracing::warn!(creative = %self.creative, error = %e, "compaction on unload failed; the log is kept");

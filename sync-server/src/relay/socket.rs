@@ -31,11 +31,14 @@ const EDIT: &str = "doc-edit";
 /// The JWT `typ` of a view-only document token.
 const VIEW: &str = "doc-view";
 
+/// Most queued frames written to a client with one flush.
+const WRITE_BATCH: usize = 64;
+
 /// How long a write to a client may take before the client counts as gone.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The initial read buffer of a connection (tungstenite's default is 128 KiB per connection).
-const READ_BUFFER: usize = 4096;
+/// The initial read buffer of a connection (tungstenite's default is 128 KiB per connection; larger frames grow it).
+const READ_BUFFER: usize = 1024;
 
 /// Issues a document token for `user` on `creative`.
 pub fn issue_token(
@@ -143,7 +146,21 @@ async fn connection(state: AppState, socket: WebSocket, creative: Uuid, user: Uu
             }
             outgoing = frames.recv() => match outgoing {
                 Some(frame) => {
-                    match tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Binary(frame))).await {
+                    // Whatever else is queued goes out with it, in one write.
+                    let mut batch = vec![frame];
+                    while batch.len() < WRITE_BATCH {
+                        match frames.try_recv() {
+                            Ok(frame) => batch.push(frame),
+                            Err(_) => break,
+                        }
+                    }
+                    let write = async {
+                        for frame in batch {
+                            sink.feed(Message::Binary(frame)).await?;
+                        }
+                        sink.flush().await
+                    };
+                    match tokio::time::timeout(SEND_TIMEOUT, write).await {
                         Ok(Ok(())) => {}
                         _ => break None,
                     }
