@@ -185,9 +185,17 @@ async fn connect(base: &str, token: &str, creative: &str) -> Ws {
     open(&sync_url(base, token, creative).await).await
 }
 
-/// `n` update frames of a writer moving a box, made in advance.
-fn updates(n: usize) -> Vec<Vec<u8>> {
-    let mut doc = Document::from_design(&design()).unwrap();
+/// The creative's stored document, as a client that synced it would hold it.
+async fn stored(base: &str, token: &str, creative: &str) -> Document {
+    let res =
+        http().get(format!("{base}/api/v1/creatives/{creative}/document")).bearer_auth(token).send().await.unwrap();
+    assert!(res.status().is_success());
+    Document::load(None, None, &[res.bytes().await.unwrap().to_vec()]).unwrap()
+}
+
+/// `n` update frames of a writer moving a box in `doc` (synced with the server), made in
+/// advance.
+fn updates(mut doc: Document, n: usize) -> Vec<Vec<u8>> {
     (0..n)
         .map(|i| {
             let x = f64::from(u32::try_from(i).unwrap());
@@ -222,7 +230,7 @@ fn summary(mut samples: Vec<f64>) -> Value {
 async fn fanout(server: &Server, observers: usize, rate: u32, secs: u64) -> Value {
     let (token, creative) = setup(&server.base).await;
     let total = usize::try_from(u64::from(rate) * secs).unwrap();
-    let frames = updates(total);
+    let frames = updates(stored(&server.base, &token, &creative).await, total);
     let index: Arc<HashMap<Vec<u8>, usize>> =
         Arc::new(frames.iter().enumerate().map(|(i, f)| (f.clone(), i)).collect());
     let start = Instant::now();
@@ -306,7 +314,7 @@ async fn fanout(server: &Server, observers: usize, rate: u32, secs: u64) -> Valu
 /// Time from sending an update to its echo (the durable acknowledgement), at `rate`/s.
 async fn ack_latency(server: &Server, rate: u32, count: usize) -> Value {
     let (token, creative) = setup(&server.base).await;
-    let frames = updates(count);
+    let frames = updates(stored(&server.base, &token, &creative).await, count);
     let ws = connect(&server.base, &token, &creative).await;
     let (mut sink, mut stream) = ws.split();
     let index: HashMap<Vec<u8>, usize> = frames.iter().enumerate().map(|(i, f)| (f.clone(), i)).collect();
