@@ -185,40 +185,29 @@ impl Relay {
 
     /// Stores the current document as a named version; returns its id.
     pub async fn snapshot(&self, creative: Uuid, name: String, by: Uuid) -> Result<Uuid, RelayFailure> {
-        for _ in 0..3 {
-            let (tx, rx) = oneshot::channel();
-            let mut slot = Some(tx);
-            let name = name.clone();
-            self.send(creative, || Command::Snapshot {
-                name: name.clone(),
-                by,
-                done: slot.take().unwrap_or_else(|| oneshot::channel().0),
-            })
-            .await?;
-            match rx.await {
-                Ok(result) => return result,
-                Err(_) => continue,
-            }
-        }
-        Err(RelayFailure::Busy)
+        self.ask(creative, |done| Command::Snapshot { name: name.clone(), by, done }).await
     }
 
     /// Makes the document equal to `design` as a new edit every client receives, and stores
     /// the result as a `restore` version named `name`; returns that version's id.
     pub async fn restore(&self, creative: Uuid, design: Design, name: String, by: Uuid) -> Result<Uuid, RelayFailure> {
+        self.ask(creative, |done| Command::Restore { design: Box::new(design.clone()), name: name.clone(), by, done })
+            .await
+    }
+
+    /// Sends the command `make` builds around an answer channel and waits for the answer,
+    /// again on a fresh task if the document was unloading.
+    async fn ask(
+        &self,
+        creative: Uuid,
+        make: impl Fn(oneshot::Sender<Result<Uuid, RelayFailure>>) -> Command,
+    ) -> Result<Uuid, RelayFailure> {
         for _ in 0..3 {
             let (tx, rx) = oneshot::channel();
             let mut slot = Some(tx);
-            self.send(creative, || Command::Restore {
-                design: Box::new(design.clone()),
-                name: name.clone(),
-                by,
-                done: slot.take().unwrap_or_else(|| oneshot::channel().0),
-            })
-            .await?;
-            match rx.await {
-                Ok(result) => return result,
-                Err(_) => continue,
+            self.send(creative, || make(slot.take().unwrap_or_else(|| oneshot::channel().0))).await?;
+            if let Ok(result) = rx.await {
+                return result;
             }
         }
         Err(RelayFailure::Busy)
