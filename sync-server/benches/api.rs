@@ -13,45 +13,19 @@
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark harness fails loudly")]
 
-use std::io::{BufRead, BufReader};
+#[expect(dead_code, reason = "the API bench never restarts its server")]
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+
+use common::Server;
 
 use serde_json::{Value, json};
 
-struct Server {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(database_url: Option<&str>) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let url = database_url.map_or_else(|| format!("sqlite://{}", dir.path().join("cf.db").display()), str::to_owned);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sync-server"))
-        .args(["--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .args(["--database-url", &url, "--log-format", "json"])
-        .env_remove("CREATIVEFLOW_CONFIG")
-        .env("CREATIVEFLOW_LIMITS__PER_IP_PER_SEC", "0")
-        .env("CREATIVEFLOW_LIMITS__PER_USER_PER_SEC", "0")
-        .env("CREATIVEFLOW_LIMITS__AUTH_PER_IP_PER_MIN", "0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("got {line:?}")).to_owned();
-    Server { child, base: format!("http://{addr}"), _dir: dir }
+    // Production Argon2id cost: the login lanes measure it.
+    common::start(database_url, &[])
 }
 
 fn post(client: &reqwest::blocking::Client, url: &str, token: Option<&str>, body: Value) -> Value {

@@ -19,13 +19,14 @@
 #![expect(clippy::unwrap_used, reason = "a benchmark harness fails loudly")]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::Server;
 use editor_core::protocol::Message;
 use editor_core::{
     Color, Command as EditCommand, Design, Document, FormatPreset, Layer, LayerId, LayerPatch, Rect, SyncClient,
@@ -39,64 +40,27 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-struct Server {
-    child: Child,
-    base: String,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(dir: &std::path::Path, url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sync-server"))
-        .args(["--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .args(["--database-url", url, "--log-format", "json"])
-        .env_remove("CREATIVEFLOW_CONFIG")
-        .env("CREATIVEFLOW_LIMITS__PER_IP_PER_SEC", "0")
-        .env("CREATIVEFLOW_LIMITS__PER_USER_PER_SEC", "0")
-        .env("CREATIVEFLOW_LIMITS__AUTH_PER_IP_PER_MIN", "0")
-        .env("CREATIVEFLOW_AUTH__ARGON2_MEMORY_KIB", "1024")
-        .env("CREATIVEFLOW_AUTH__ARGON2_ITERATIONS", "1")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("got {line:?}")).to_owned();
-    (child, format!("http://{addr}"))
-}
-
 fn start(database_url: Option<&str>) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let url = database_url.map_or_else(|| format!("sqlite://{}", dir.path().join("cf.db").display()), str::to_owned);
-    let (child, base) = spawn(dir.path(), &url);
-    Server { child, base, url, dir }
+    // Fast password hashes: sign-ups are set-up here, not what is measured.
+    common::start(
+        database_url,
+        &[("CREATIVEFLOW_AUTH__ARGON2_MEMORY_KIB", "1024"), ("CREATIVEFLOW_AUTH__ARGON2_ITERATIONS", "1")],
+    )
 }
 
-impl Server {
-    fn restart(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let (child, base) = spawn(self.dir.path(), &self.url);
-        self.child = child;
-        self.base = base;
-    }
-
+/// What the relay bench reads off the server process.
+trait ProcessStats {
     /// User and system CPU time of the server process so far.
+    fn cpu(&self) -> (Duration, Duration);
+    /// Resident set size, bytes.
+    fn rss(&self) -> u64;
+}
+
+impl ProcessStats for Server {
     fn cpu(&self) -> (Duration, Duration) {
         process_cpu(&self.child.id().to_string())
     }
 
-    /// Resident set size, bytes.
     fn rss(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();

@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::content::page_bound;
+use crate::api::content::{into_page, page_bound};
 use crate::api::{Page, PageQuery};
 use crate::auth::Principal;
 use crate::authz::{Action, Role, Scope, authorize, role_allows};
@@ -440,14 +440,8 @@ async fn list_comments(
     let page = PageQuery { limit: query.limit, cursor: query.cursor.clone() };
     let before = page_bound(&page)?;
     creative_for(&state, &principal, id, Action::Read).await?;
-    let limit = usize::try_from(page.limit()).unwrap_or(usize::MAX);
-    let mut threads = state.db.comment_threads(id, query.resolved, &before, page.limit() + 1).await?;
-    let next_cursor = if threads.len() > limit {
-        threads.truncate(limit);
-        threads.last().map(|c| c.id.to_string())
-    } else {
-        None
-    };
+    let rows = state.db.comment_threads(id, query.resolved, &before, page.limit() + 1).await?;
+    let Page { items: threads, next_cursor } = into_page(rows, page.limit(), |c| c.id, |c| c);
     let mut replies: HashMap<String, Vec<CommentView>> = HashMap::new();
     if let (Some(oldest), Some(newest)) = (threads.last(), threads.first()) {
         for reply in state.db.comment_replies(id, oldest.id, newest.id).await? {

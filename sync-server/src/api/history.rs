@@ -9,19 +9,18 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use editor_core::relay::Access;
-use editor_core::{Document, design_file};
+use editor_core::{Design, Document, design_file};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::content::{check_name, internal, live, writer};
+use super::content::{check_name, internal, into_page, live, page_bound, writer};
 use super::{Page, PageQuery};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::authz::{Action, authorize};
-use crate::db::content::FIRST_PAGE;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::http::Problem;
@@ -155,19 +154,9 @@ async fn list_versions(
 ) -> Result<axum::Json<Page<VersionView>>, ApiError> {
     let access = state.db.creative_access(id, principal.user_id).await?;
     live(access, |c| c.deleted_at, &principal, Action::Read)?;
-    let before = match &page.cursor {
-        Some(c) => {
-            Uuid::parse_str(c).map_err(|_| ApiError::invalid("cursor", "not a cursor from this list"))?.to_string()
-        }
-        None => FIRST_PAGE.to_owned(),
-    };
-    let limit = page.limit();
-    let versions = state.db.list_versions(id, &before, limit + 1).await?;
-    let more = versions.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    let items: Vec<VersionView> =
-        versions.into_iter().take(usize::try_from(limit).unwrap_or(usize::MAX)).map(VersionView::from).collect();
-    let next_cursor = if more { items.last().map(|v| v.id.to_string()) } else { None };
-    Ok(axum::Json(Page { items, next_cursor }))
+    let before = page_bound(&page)?;
+    let versions = state.db.list_versions(id, &before, page.limit() + 1).await?;
+    Ok(axum::Json(into_page(versions, page.limit(), |v| v.id, VersionView::from)))
 }
 
 /// `POST /creatives/{id}/versions`.
@@ -239,12 +228,7 @@ async fn preview_version(
     let access = state.db.creative_access(path.id, principal.user_id).await?;
     live(access, |c| c.deleted_at, &principal, Action::Read)?;
     let (_, doc_v2) = state.db.version(path.id, path.version_id).await?.ok_or(ApiError::NotFound)?;
-    let file = tokio::task::spawn_blocking(move || {
-        Document::load(None, Some(&doc_v2), &[]).map(|doc| design_file::to_string(&doc.design()))
-    })
-    .await
-    .map_err(internal)?
-    .map_err(internal)?;
+    let file = design_file::to_string(&version_design(doc_v2).await?);
     Ok(([(header::CONTENT_TYPE, "application/json")], file).into_response())
 }
 
@@ -271,15 +255,20 @@ async fn restore_version(
     let access = state.db.creative_access(path.id, principal.user_id).await?;
     writer(&state, access, |c| c.deleted_at, &principal, Action::Edit)?;
     let (version, doc_v2) = state.db.version(path.id, path.version_id).await?.ok_or(ApiError::NotFound)?;
-    let design = tokio::task::spawn_blocking(move || Document::load(None, Some(&doc_v2), &[]).map(|d| d.design()))
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+    let design = version_design(doc_v2).await?;
     let label = version.name.clone().unwrap_or_else(|| format!("{} version", version.kind));
     let name = format!("Restored from {label}");
     let restored = state.relay.restore(path.id, design, name, principal.user_id).await.map_err(relay_error)?;
     let (restored, _) = state.db.version(path.id, restored).await?.ok_or(ApiError::NotFound)?;
     Ok((axum::http::StatusCode::CREATED, axum::Json(restored.into())))
+}
+
+/// The design a stored version (v2 snapshot) holds, decoded off the executor.
+async fn version_design(doc_v2: Vec<u8>) -> Result<Design, ApiError> {
+    tokio::task::spawn_blocking(move || Document::load(None, Some(&doc_v2), &[]).map(|doc| doc.design()))
+        .await
+        .map_err(internal)?
+        .map_err(internal)
 }
 
 fn relay_error(e: RelayFailure) -> ApiError {

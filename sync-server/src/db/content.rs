@@ -1,4 +1,5 @@
-//! Workbenches → projects → creatives, and creative document snapshots.
+//! Workbenches → projects → creatives (a creative's first snapshot is written with it; the
+//! relay's log and later snapshots live in [`super::relay`]).
 //!
 //! Each `*_access` lookup loads a live resource together with the caller's role in the team that
 //! owns it, in one query: `None` when the resource does not exist, sits in a deleted parent or
@@ -78,7 +79,7 @@ pub struct Project {
     pub deleted_at: Option<i64>,
 }
 
-/// A stored creative (its document lives in [`Snapshot`]s).
+/// A stored creative (its document lives in snapshots and the relay's update log).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Creative {
     /// UUIDv7.
@@ -103,22 +104,6 @@ pub struct Creative {
     pub updated_at: i64,
     /// When it was put in the trash.
     pub deleted_at: Option<i64>,
-}
-
-/// A stored document state of a creative.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct Snapshot {
-    /// UUIDv7.
-    #[sqlx(try_from = "String")]
-    pub id: Uuid,
-    /// `initial` (written when the creative is created); the relay adds its own kinds.
-    pub kind: String,
-    /// The whole document as one Yjs v2 update.
-    pub doc_v2: Vec<u8>,
-    /// Its state vector (v1 encoding).
-    pub state_vector: Vec<u8>,
-    /// Written, ms.
-    pub created_at: i64,
 }
 
 /// A resource with the owning team and the caller's role there.
@@ -586,43 +571,6 @@ impl Database {
     }
 
     // ------------------------------------------------------------------ snapshots
-
-    /// The newest snapshot of a creative. (The relay will replay its update log on top.)
-    pub async fn latest_snapshot(&self, creative_id: Uuid) -> Result<Option<Snapshot>, DbError> {
-        const SQL: &str = "SELECT id, kind, doc_v2, state_vector, created_at FROM creative_snapshots \
-                           WHERE creative_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1";
-        let id = creative_id.to_string();
-        Ok(dual!(self, |pool, sql| sqlx::query_as::<_, Snapshot>(sql(SQL)).bind(&id).fetch_optional(pool).await?))
-    }
-
-    /// Stores a snapshot of a creative's document; returns its id.
-    pub async fn insert_snapshot(
-        &self,
-        creative_id: Uuid,
-        kind: &str,
-        name: Option<&str>,
-        doc_v2: &[u8],
-        state_vector: &[u8],
-        created_by: Option<Uuid>,
-    ) -> Result<Uuid, DbError> {
-        let id = Uuid::now_v7();
-        let (sid, creative, by, now) =
-            (id.to_string(), creative_id.to_string(), created_by.map(|u| u.to_string()), now_ms());
-        write_tx!(self, |tx, sql| {
-            sqlx::query(sql(INSERT_SNAPSHOT))
-                .bind(&sid)
-                .bind(&creative)
-                .bind(kind)
-                .bind(name)
-                .bind(doc_v2)
-                .bind(state_vector)
-                .bind(&by)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        });
-        Ok(id)
-    }
 }
 
 const INSERT_SNAPSHOT: &str = "INSERT INTO creative_snapshots (id, creative_id, kind, name, doc_v2, state_vector, \

@@ -141,11 +141,6 @@ impl Relay {
         &self.inner.config
     }
 
-    /// How many documents are loaded.
-    pub fn loaded(&self) -> usize {
-        self.inner.documents.lock().map(|d| d.len()).unwrap_or(0)
-    }
-
     fn next_id(&self) -> u64 {
         self.inner.next_id.fetch_add(1, Ordering::Relaxed)
     }
@@ -163,19 +158,6 @@ impl Relay {
         handle
     }
 
-    /// Sends a command built by `make` to `creative`'s task, retrying once if the task was
-    /// unloading; returns the handle that took it.
-    async fn send(&self, creative: Uuid, mut make: impl FnMut() -> Command) -> Result<Handle, RelayFailure> {
-        for _ in 0..3 {
-            let handle = self.handle(creative);
-            if handle.commands.send(make()).await.is_ok() {
-                return Ok(handle);
-            }
-            self.forget(creative, handle.generation);
-        }
-        Err(RelayFailure::Busy)
-    }
-
     fn forget(&self, creative: Uuid, generation: u64) {
         let mut documents = self.inner.documents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if documents.get(&creative).is_some_and(|h| h.generation == generation) {
@@ -185,29 +167,34 @@ impl Relay {
 
     /// Stores the current document as a named version; returns its id.
     pub async fn snapshot(&self, creative: Uuid, name: String, by: Uuid) -> Result<Uuid, RelayFailure> {
-        self.ask(creative, |done| Command::Snapshot { name: name.clone(), by, done }).await
+        self.ask(creative, |done| Command::Snapshot { name: name.clone(), by, done }).await?.1
     }
 
     /// Makes the document equal to `design` as a new edit every client receives, and stores
     /// the result as a `restore` version named `name`; returns that version's id.
     pub async fn restore(&self, creative: Uuid, design: Design, name: String, by: Uuid) -> Result<Uuid, RelayFailure> {
         self.ask(creative, |done| Command::Restore { design: Box::new(design.clone()), name: name.clone(), by, done })
-            .await
+            .await?
+            .1
     }
 
-    /// Sends the command `make` builds around an answer channel and waits for the answer,
-    /// again on a fresh task if the document was unloading.
-    async fn ask(
+    /// Sends `creative`'s task the command `make` builds around an answer channel and waits for
+    /// the answer; a task that was unloading drops the command unanswered, so it is sent again
+    /// (to a fresh task) up to three times. Returns the task that answered, and the answer.
+    async fn ask<T>(
         &self,
         creative: Uuid,
-        make: impl Fn(oneshot::Sender<Result<Uuid, RelayFailure>>) -> Command,
-    ) -> Result<Uuid, RelayFailure> {
+        make: impl Fn(oneshot::Sender<T>) -> Command,
+    ) -> Result<(Handle, T), RelayFailure> {
         for _ in 0..3 {
+            let handle = self.handle(creative);
             let (tx, rx) = oneshot::channel();
-            let mut slot = Some(tx);
-            self.send(creative, || make(slot.take().unwrap_or_else(|| oneshot::channel().0))).await?;
-            if let Ok(result) = rx.await {
-                return result;
+            if handle.commands.send(make(tx)).await.is_err() {
+                self.forget(creative, handle.generation);
+                continue;
+            }
+            if let Ok(answer) = rx.await {
+                return Ok((handle, answer));
             }
         }
         Err(RelayFailure::Busy)
@@ -547,22 +534,15 @@ impl Relay {
         close: CloseReason,
     ) -> Result<Joined, RelayFailure> {
         let peer = self.next_id();
-        for _ in 0..3 {
-            let (tx, rx) = oneshot::channel();
-            let mut slot = Some(tx);
-            let handle = self
-                .send(creative, || Command::Join {
-                    peer,
-                    access,
-                    frames: frames.clone(),
-                    close: close.clone(),
-                    joined: slot.take().unwrap_or_else(|| oneshot::channel().0),
-                })
-                .await?;
-            if rx.await.is_ok() {
-                return Ok(Joined { peer, commands: handle.commands });
-            }
-        }
-        Err(RelayFailure::Busy)
+        let (handle, ()) = self
+            .ask(creative, |joined| Command::Join {
+                peer,
+                access,
+                frames: frames.clone(),
+                close: close.clone(),
+                joined,
+            })
+            .await?;
+        Ok(Joined { peer, commands: handle.commands })
     }
 }
