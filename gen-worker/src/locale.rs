@@ -31,16 +31,20 @@ const NBSP: char = '\u{A0}';
 const NNBSP: char = '\u{202F}';
 
 /// A locale the copy writer can write in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub enum Locale {
     /// English (United States).
     #[default]
+    #[serde(rename = "en-US")]
     EnUs,
     /// Spanish (Spain).
+    #[serde(rename = "es-ES")]
     EsEs,
     /// French (France).
+    #[serde(rename = "fr-FR")]
     FrFr,
     /// German (Germany).
+    #[serde(rename = "de-DE")]
     DeDe,
 }
 

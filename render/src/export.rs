@@ -183,6 +183,12 @@ impl Renderer {
         &self.fonts
     }
 
+    /// How `content` lays out in a `w`×`h` box (see [`crate::text::TextEngine::measure`]).
+    pub fn measure_text(&self, content: &editor_core::TextContent, w: f64, h: f64) -> crate::text::TextMeasure {
+        let mut text = self.text.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        text.measure(content, w, h)
+    }
+
     /// Builds the scene of `design`, loading assets from `assets`.
     pub fn scene(&self, design: &Design, assets: &dyn AssetSource) -> Result<Scene, RenderError> {
         let mut text = self.text.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

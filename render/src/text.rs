@@ -35,6 +35,21 @@ const AUTO_FIT_STEPS: u32 = 7;
 /// At most this many characters are listed in a [`RenderWarning::MissingGlyphs`].
 const MAX_MISSING_CHARS: usize = 8;
 
+/// How a text layer lays out in its box (see [`TextEngine::measure`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TextMeasure {
+    /// The text fits the box (at `scale`).
+    pub fits: bool,
+    /// The font-size multiplier auto-fit chose (1 when the text fits as it is or auto-fit is off).
+    pub scale: f32,
+    /// The widest line's advance, in design pixels.
+    pub width: f64,
+    /// The block's height, in design pixels.
+    pub height: f64,
+    /// Number of lines.
+    pub lines: usize,
+}
+
 /// Parley's brush: the text colour (straight RGBA).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Ink([u8; 4]);
@@ -190,17 +205,75 @@ impl TextEngine {
         warnings: &mut Vec<RenderWarning>,
     ) {
         let text = content.text.as_str();
-        if text.is_empty() || !(w.is_finite() && h.is_finite() && w > 0.0 && h >= 0.0) {
-            return;
-        }
-        if !(content.font_size.is_finite() && content.font_size > 0.0) {
-            return;
+        let mut missing_families: Vec<&str> = Vec::new();
+        let Some((base, spans)) = self.prepare(content, w, h, &mut missing_families) else { return };
+        for family in missing_families {
+            warnings.push(RenderWarning::MissingFont {
+                layer: layer.to_owned(),
+                family: family.to_owned(),
+                used: self.family_name(self.default_family).to_owned(),
+            });
         }
         let (width, height) = (w as f32, h as f32);
+        let (_, fits) = self.fit(text, &base, &spans, content.auto_fit, width, height);
+        if content.auto_fit && !fits {
+            warnings.push(RenderWarning::TextOverflow { layer: layer.to_owned() });
+        }
+        self.spans = spans;
 
-        let mut missing_families: Vec<&str> = Vec::new();
+        let block = self.layout.height();
+        let dy = match content.vertical_align {
+            VerticalAlign::Top => 0.0,
+            VerticalAlign::Middle => 0.5 * (height - block),
+            VerticalAlign::Bottom => height - block,
+        };
+        let missing = self.emit(text, dy, transform, items);
+        if !missing.is_empty() {
+            warnings.push(RenderWarning::MissingGlyphs { layer: layer.to_owned(), chars: missing });
+        }
+    }
+
+    /// Measures how `content` lays out in a `w`×`h` box without drawing it: whether it fits
+    /// (after auto-fit shrinking when the layer asks for it), the scale auto-fit chose, and the
+    /// laid-out block's size. Empty text fits; a degenerate box or size does not.
+    pub fn measure(&mut self, content: &TextContent, w: f64, h: f64) -> TextMeasure {
+        if content.text.is_empty() {
+            return TextMeasure { fits: true, scale: 1.0, width: 0.0, height: 0.0, lines: 0 };
+        }
+        let mut missing = Vec::new();
+        let Some((base, spans)) = self.prepare(content, w, h, &mut missing) else {
+            return TextMeasure { fits: false, scale: 1.0, width: 0.0, height: 0.0, lines: 0 };
+        };
+        let (scale, fits) = self.fit(&content.text, &base, &spans, content.auto_fit, w as f32, h as f32);
+        self.spans = spans;
+        let width = self.layout.lines().map(|l| l.metrics().advance - l.metrics().hanging_advance).fold(0.0f32, f32::max);
+        TextMeasure {
+            fits,
+            scale,
+            width: f64::from(width),
+            height: f64::from(self.layout.height()),
+            lines: self.layout.lines().count(),
+        }
+    }
+
+    /// The sanitised layer style and its spans, or `None` when there is nothing to lay out.
+    /// Families the catalogue lacks are pushed to `missing`.
+    fn prepare<'a>(
+        &mut self,
+        content: &'a TextContent,
+        w: f64,
+        h: f64,
+        missing_families: &mut Vec<&'a str>,
+    ) -> Option<(BaseStyle, Vec<SpanStyle>)> {
+        let text = content.text.as_str();
+        if text.is_empty() || !(w.is_finite() && h.is_finite() && w > 0.0 && h >= 0.0) {
+            return None;
+        }
+        if !(content.font_size.is_finite() && content.font_size > 0.0) {
+            return None;
+        }
         let base = BaseStyle {
-            family: self.resolve_family(&content.font_family, &mut missing_families),
+            family: self.resolve_family(&content.font_family, missing_families),
             weight: content.font_weight.clamp(1, 1000),
             italic: content.italic,
             size: clamp_size(content.font_size),
@@ -225,7 +298,7 @@ impl TextEngine {
             let s = &span.style;
             spans.push(SpanStyle {
                 range: start..end,
-                family: s.font_family.as_deref().map(|f| self.resolve_family(f, &mut missing_families)),
+                family: s.font_family.as_deref().map(|f| self.resolve_family(f, missing_families)),
                 weight: s.font_weight.map(|w| w.clamp(1, 1000)),
                 italic: s.italic,
                 size: s.font_size.filter(|v| v.is_finite() && *v > 0.0).map(clamp_size),
@@ -233,51 +306,50 @@ impl TextEngine {
                 underline: s.underline.unwrap_or(false),
             });
         }
-        for family in missing_families {
-            warnings.push(RenderWarning::MissingFont {
-                layer: layer.to_owned(),
-                family: family.to_owned(),
-                used: self.family_name(self.default_family).to_owned(),
-            });
-        }
+        Some((base, spans))
+    }
 
-        self.build(text, &base, &spans, 1.0, width);
-        if content.auto_fit && !self.fits(width, height) {
-            // Largest scale in [MIN_AUTO_FIT_SCALE, 1) that fits, by bisection: `hi` never fits,
-            // `lo` fits once `lo_fits` is set.
-            let (mut lo, mut hi, mut lo_fits) = (MIN_AUTO_FIT_SCALE, 1.0f32, false);
-            let mut built = 1.0f32;
-            for _ in 0..AUTO_FIT_STEPS {
-                let mid = 0.5 * (lo + hi);
-                self.build(text, &base, &spans, mid, width);
-                built = mid;
-                if self.fits(width, height) {
-                    (lo, lo_fits) = (mid, true);
-                } else {
-                    hi = mid;
-                }
-            }
-            if !lo_fits {
-                self.build(text, &base, &spans, MIN_AUTO_FIT_SCALE, width);
-                if !self.fits(width, height) {
-                    warnings.push(RenderWarning::TextOverflow { layer: layer.to_owned() });
-                }
-            } else if built != lo {
-                self.build(text, &base, &spans, lo, width);
+    /// Builds the layout at full size and, for auto-fit text that does not fit, at the largest
+    /// scale in [MIN_AUTO_FIT_SCALE, 1) that fits (by bisection; the minimum when none does).
+    /// Returns the scale left in `self.layout` and whether it fits.
+    fn fit(
+        &mut self,
+        text: &str,
+        base: &BaseStyle,
+        spans: &[SpanStyle],
+        auto_fit: bool,
+        width: f32,
+        height: f32,
+    ) -> (f32, bool) {
+        self.build(text, base, spans, 1.0, width);
+        if self.fits(width, height) {
+            return (1.0, true);
+        }
+        if !auto_fit {
+            return (1.0, false);
+        }
+        // `hi` never fits, `lo` fits once `lo_fits` is set.
+        let (mut lo, mut hi, mut lo_fits) = (MIN_AUTO_FIT_SCALE, 1.0f32, false);
+        let mut built = 1.0f32;
+        for _ in 0..AUTO_FIT_STEPS {
+            let mid = 0.5 * (lo + hi);
+            self.build(text, base, spans, mid, width);
+            built = mid;
+            if self.fits(width, height) {
+                (lo, lo_fits) = (mid, true);
+            } else {
+                hi = mid;
             }
         }
-        self.spans = spans;
-
-        let block = self.layout.height();
-        let dy = match content.vertical_align {
-            VerticalAlign::Top => 0.0,
-            VerticalAlign::Middle => 0.5 * (height - block),
-            VerticalAlign::Bottom => height - block,
-        };
-        let missing = self.emit(text, dy, transform, items);
-        if !missing.is_empty() {
-            warnings.push(RenderWarning::MissingGlyphs { layer: layer.to_owned(), chars: missing });
+        if !lo_fits {
+            self.build(text, base, spans, MIN_AUTO_FIT_SCALE, width);
+            let fits = self.fits(width, height);
+            return (MIN_AUTO_FIT_SCALE, fits);
         }
+        if built != lo {
+            self.build(text, base, spans, lo, width);
+        }
+        (lo, true)
     }
 
     /// The index of the family called `name`, or the default family (noting `name` as missing).

@@ -28,9 +28,12 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         Some("golden") => golden(),
+        Some("contact-sheet") => contact_sheet(),
         Some("serve") => serve(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <serve [SERVER FLAGS]|test|bench|golden|fuzz TARGET [SECONDS]>");
+            eprintln!(
+                "usage: cargo xtask <serve [SERVER FLAGS]|test|bench [server|relay|gen]|golden|contact-sheet|fuzz TARGET [SECONDS]>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -334,6 +337,22 @@ fn golden() -> Result<()> {
         cargo().args(["test", "-p", "render", "--test", "golden"]).env("UPDATE_GOLDENS", "1"),
     )?;
     eprintln!("golden references written to render/tests/golden/; look at the changed PNGs before committing them");
+    Ok(())
+}
+
+/// Writes contact sheets of the generator's samples and of the template library under
+/// `target/contact-sheet/` (in the repository, whatever `CARGO_TARGET_DIR` says) for people to
+/// look at.
+fn contact_sheet() -> Result<()> {
+    let dir = root().join("target").join("contact-sheet");
+    for mode in ["samples", "templates"] {
+        let out = dir.join(format!("{mode}.png"));
+        run(
+            &format!("contact sheet of the {mode}"),
+            cargo().args(["run", "--release", "-p", "gen-worker", "--example", "contact_sheet", "--", mode]).arg(&out),
+        )?;
+    }
+    eprintln!("contact sheets: {}/samples.png and templates.png (rows named in the .txt files)", dir.display());
     Ok(())
 }
 
