@@ -1,15 +1,18 @@
 //! Magic resize (REQ-012): re-lays a design out for another format from its layers' roles.
 //!
-//! Every layer box goes through one per-axis affine map from the source's safe rectangle to the
-//! target's. Because the map is the same for all layers and monotone on each axis, boxes that
-//! did not overlap still do not, containment is kept (text stays on its panel), and whatever
-//! was inside the source's safe zone is inside the target's. On top of that:
+//! Every layer box goes through one map per axis: piecewise linear and increasing, sending the
+//! source's safe span onto the target's and each edge margin onto the matching margin. Because
+//! the map is the same for all layers and monotone on each axis, boxes that did not overlap still
+//! do not, containment is kept (text stays on its panel), whatever was inside the source's safe
+//! zone is inside the target's, and canvas edges map to canvas edges (backgrounds, bands and
+//! bleeding photos still bleed). On top of that:
 //!
-//! - sides that touched or crossed the canvas edge move to the new edge, so backgrounds, bands
-//!   and bleeding photos still bleed;
+//! - a band lying within an edge margin keeps about its thickness instead of growing with the
+//!   margin (a story's margins are five times a post's);
 //! - text scales by √(sx·sy), the geometric mean of the two axes, and [`fit_text`] then shrinks
-//!   it (no further than min(sx, sy)) until it fits its new box;
-//! - logos, SVGs and round or star shapes keep their aspect ratio, centred in their new box;
+//!   it (down to a floor the caller picks) until it fits its new box;
+//! - logos, SVGs and round or star shapes keep their aspect ratio, centred in their new box,
+//!   unless they back or cover text (then they stretch with it, so the text stays on them);
 //! - important layers meeting a platform overlay (a video's duration badge) are pulled out of it.
 //!
 //! See `docs/templates.md`.
@@ -45,6 +48,25 @@ fn keeps_aspect(layer: &Layer) -> bool {
     }
 }
 
+/// One axis of the map: piecewise linear and increasing, the safe span onto the safe span and
+/// each margin onto the matching margin, so canvas edges map to canvas edges. Beyond the canvas
+/// (bleed overhang) it scales with the canvas.
+fn axis(v: f64, s0: f64, s1: f64, len: f64, t0: f64, t1: f64, tlen: f64) -> f64 {
+    if v < 0.0 {
+        v * tlen / len
+    } else if v > len {
+        tlen + (v - len) * tlen / len
+    } else if v < s0 {
+        if s0 > 0.0 { v * t0 / s0 } else { t0 }
+    } else if v > s1 {
+        if len > s1 { t1 + (v - s1) * (tlen - t1) / (len - s1) } else { t1 }
+    } else if s1 > s0 {
+        t0 + (v - s0) * (t1 - t0) / (s1 - s0)
+    } else {
+        t0
+    }
+}
+
 /// The affine map between two formats' safe rectangles.
 #[derive(Clone, Copy, Debug)]
 struct Map {
@@ -71,11 +93,11 @@ impl Map {
     }
 
     fn x(&self, x: f64) -> f64 {
-        self.to.x + (x - self.from.x) * self.sx
+        axis(x, self.from.x, self.from.right(), self.src.0, self.to.x, self.to.right(), self.dst.0)
     }
 
     fn y(&self, y: f64) -> f64 {
-        self.to.y + (y - self.from.y) * self.sy
+        axis(y, self.from.y, self.from.bottom(), self.src.1, self.to.y, self.to.bottom(), self.dst.1)
     }
 
     /// Text and stroke scale: the geometric mean of the two axes.
@@ -83,26 +105,28 @@ impl Map {
         (self.sx * self.sy).sqrt()
     }
 
-    /// Maps a box, snapping sides that touched the source canvas edge to the target's edge.
+    /// Maps a box. Sides on the canvas edge stay on it (the map sends edge to edge); a band that
+    /// lies within an edge margin keeps about its thickness instead of growing with the margin.
     fn rect(&self, r: Rect) -> Rect {
         let (sw, sh) = self.src;
         let (dw, dh) = self.dst;
-        let (kx, ky) = (dw / sw, dh / sh);
+        let canvas = ((dw / sw) * (dh / sh)).sqrt();
         let mut x0 = self.x(r.x);
         let mut x1 = self.x(r.right());
         let mut y0 = self.y(r.y);
         let mut y1 = self.y(r.bottom());
-        if r.x <= EDGE_EPS {
-            x0 = r.x.min(0.0) * kx;
+        // Bands inside a margin, touching its edge.
+        if r.x <= EDGE_EPS && r.right() <= self.from.x {
+            x1 = x1.min(x0.max(0.0) + (r.right() - r.x.max(0.0)) * canvas);
         }
-        if r.right() >= sw - EDGE_EPS {
-            x1 = dw + (r.right() - sw).max(0.0) * kx;
+        if r.right() >= sw - EDGE_EPS && r.x >= self.from.right() {
+            x0 = x0.max(x1.min(dw) - (r.right().min(sw) - r.x) * canvas);
         }
-        if r.y <= EDGE_EPS {
-            y0 = r.y.min(0.0) * ky;
+        if r.y <= EDGE_EPS && r.bottom() <= self.from.y {
+            y1 = y1.min(y0.max(0.0) + (r.bottom() - r.y.max(0.0)) * canvas);
         }
-        if r.bottom() >= sh - EDGE_EPS {
-            y1 = dh + (r.bottom() - sh).max(0.0) * ky;
+        if r.bottom() >= sh - EDGE_EPS && r.y >= self.from.bottom() {
+            y0 = y0.max(y1.min(dh) - (r.bottom().min(sh) - r.y) * canvas);
         }
         Rect::new(x0, y0, (x1 - x0).max(0.0), (y1 - y0).max(0.0))
     }
@@ -119,11 +143,32 @@ pub fn resize(design: &Design, target: &Format) -> Design {
     let map = Map::new(&design.format, target);
     let mut out = design.clone();
     out.format = target.clone();
+    // Shapes under or over text stretch with it (keeping their aspect ratio would uncover
+    // part of the text they back, or newly cover it).
+    let texts: Vec<Rect> = design
+        .layers
+        .iter()
+        .filter(|l| is_important(l.role) || matches!(l.content, LayerContent::Text(_)))
+        .map(Layer::bounds)
+        .collect();
+    let mapped: Vec<Rect> = texts.iter().map(|t| map.rect(*t)).collect();
     for layer in &mut out.layers {
-        resize_layer(layer, &map);
+        let decoration = !is_important(layer.role) && !matches!(layer.content, LayerContent::Text(_));
+        let touches_text = decoration && texts.iter().any(|t| t.intersects(&layer.bounds()));
+        resize_layer(layer, &map, touches_text);
+        // An aspect-kept decoration that grew into text stretches instead (the plain map keeps
+        // it clear of the text, as it was).
+        if decoration && !touches_text && mapped.iter().any(|t| t.intersects(&layer.bounds())) {
+            let r = map.rect(design_bounds(design, &layer.id));
+            (layer.x, layer.y, layer.w, layer.h) = (r.x, r.y, r.w, r.h);
+        }
     }
     avoid_overlays(&mut out);
     out
+}
+
+fn design_bounds(design: &Design, id: &editor_core::LayerId) -> Rect {
+    design.layer(id).map(Layer::bounds).unwrap_or_default()
 }
 
 /// [`resize`] to a preset's format.
@@ -131,10 +176,20 @@ pub fn resize_to(design: &Design, preset: FormatPreset) -> Design {
     resize(design, &preset.format())
 }
 
-fn resize_layer(layer: &mut Layer, map: &Map) {
+fn resize_layer(layer: &mut Layer, map: &Map, touches_text: bool) {
     let old = layer.bounds();
     let mut new = map.rect(old);
-    if keeps_aspect(layer) && old.w > 0.0 && old.h > 0.0 {
+    let angle = layer.rotation.rem_euclid(180.0);
+    if angle.abs() > 1e-9 && old.w > 0.0 && old.h > 0.0 {
+        // A rotated box cannot be stretched per axis; it is scaled uniformly to fit inside the
+        // map of its rotated bounds, so it meets no layer it did not meet before.
+        let outer = crate::quality::outer_box(layer);
+        let target = map.rect(outer);
+        let k = (target.w / outer.w).min(target.h / outer.h);
+        let (w, h) = (old.w * k, old.h * k);
+        let (cx, cy) = (target.x + target.w / 2.0, target.y + target.h / 2.0);
+        new = Rect::new(cx - w / 2.0, cy - h / 2.0, w, h);
+    } else if keeps_aspect(layer) && !touches_text && old.w > 0.0 && old.h > 0.0 {
         let aspect = old.w / old.h;
         if map.bleeds(old) && !is_important(layer.role) {
             // A bleeding decoration: uniform scale, anchored on the edges it touches.
@@ -171,6 +226,15 @@ fn resize_layer(layer: &mut Layer, map: &Map) {
     match &mut layer.content {
         LayerContent::Text(text) => scale_text(text, s),
         LayerContent::Shape(shape) => {
+            if let Shape::Path { d } = &mut shape.shape
+                && old.w > 0.0
+                && old.h > 0.0
+                && let Ok(path) = render::scene::BezPath::from_svg(d)
+            {
+                // Path data is in box coordinates: it stretches with the box.
+                let scaled = render::scene::Affine::scale_non_uniform(new.w / old.w, new.h / old.h) * path;
+                *d = scaled.to_svg();
+            }
             if let Shape::Rect { corner_radii } = &mut shape.shape {
                 let k = map.sx.min(map.sy);
                 for r in corner_radii.iter_mut() {
@@ -320,5 +384,27 @@ mod tests {
                 assert!((p - q).abs() < 1e-6, "{}: {p} vs {q}", a.id);
             }
         }
+    }
+
+    #[test]
+    fn path_shapes_stretch_with_their_box() {
+        let mut d = Design::new("t", FormatPreset::InstagramPost.format());
+        let mut wave = Layer::rect(id("wave"), Rect::new(0.0, 800.0, 1080.0, 280.0), Color::BLACK);
+        if let LayerContent::Shape(s) = &mut wave.content {
+            s.shape = Shape::Path { d: "M0 280 L0 80 C360 0 720 160 1080 40 L1080 280 Z".into() };
+        }
+        d.layers = vec![wave];
+        let r = resize_to(&d, FormatPreset::YoutubeThumbnail);
+        let l = &r.layers[0];
+        let LayerContent::Shape(s) = &l.content else { unreachable!("a shape") };
+        let Shape::Path { d } = &s.shape else { unreachable!("a path") };
+        // The largest x is the right end (1080 → the new width); the largest y the bottom.
+        let numbers: Vec<f64> = d
+            .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        let max = numbers.iter().copied().fold(f64::MIN, f64::max);
+        assert!((max - l.w).abs() < 1e-6, "{d}: {max} vs {}", l.w);
+        assert!(numbers.iter().any(|n| (n - l.h).abs() < 1e-6), "{d}: no y at {}", l.h);
     }
 }

@@ -398,6 +398,7 @@ fn bench(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("server") => return bench_server(),
         Some("relay") => return bench_relay(),
+        Some("gen") => return bench_gen(),
         _ => {}
     }
     let mut cmd = cargo();
@@ -406,8 +407,25 @@ fn bench(args: &[String]) -> Result<()> {
         cmd.arg("--").args(args);
     }
     run("criterion benches (editor-core, render)", &mut cmd)?;
+    bench_gen()?;
     bench_server()?;
     bench_relay()
+}
+
+/// The generation benchmark, pinned to one CPU (the goal is per core) when `taskset` exists.
+fn bench_gen() -> Result<()> {
+    run("build the generation benchmark", cargo().args(["bench", "-p", "gen-worker", "--bench", "generate", "--no-run"]))?;
+    let cargo_bin = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = if which("taskset") {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0"]).arg(cargo_bin);
+        c
+    } else {
+        eprintln!("taskset not found: the generation benchmark runs unpinned");
+        Command::new(cargo_bin)
+    };
+    cmd.current_dir(root()).args(["bench", "-p", "gen-worker", "--bench", "generate"]);
+    run("generation: synthesis + previews, magic resize (one CPU)", &mut cmd)
 }
 
 /// The relay benchmark: fan-out, durable-ack latency, 5 MB sync, memory per idle connection.
