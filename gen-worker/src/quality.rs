@@ -277,12 +277,8 @@ impl Range3 {
     /// `color` at `alpha` over this range.
     fn under(self, color: Color, alpha: f64) -> Self {
         let c = Range3::exact(color).lo;
-        let mut out = self;
-        for i in 0..3 {
-            out.lo[i] = alpha * c[i] + (1.0 - alpha) * self.lo[i];
-            out.hi[i] = alpha * c[i] + (1.0 - alpha) * self.hi[i];
-        }
-        out
+        let mix = |v: [f64; 3]| std::array::from_fn(|i| alpha * c[i] + (1.0 - alpha) * v[i]);
+        Range3 { lo: mix(self.lo), hi: mix(self.hi) }
     }
 
     fn luminance_span(self) -> (f64, f64) {
@@ -423,15 +419,21 @@ fn covers(layer: &Layer, target: &Rect) -> bool {
                 let inset = corner_radii.iter().copied().fold(0.0f64, f64::max) * 0.3;
                 let inner = Rect::new(r.x + inset, r.y, (r.w - 2.0 * inset).max(0.0), r.h);
                 let inner_v = Rect::new(r.x, r.y + inset, r.w, (r.h - 2.0 * inset).max(0.0));
-                r.contains_rect(target) && (inner.contains_rect(target) || inner_v.contains_rect(target) || inset == 0.0)
+                r.contains_rect(target)
+                    && (inner.contains_rect(target) || inner_v.contains_rect(target) || inset == 0.0)
             }
             Shape::Ellipse => {
                 let (cx, cy, rx, ry) = (r.x + r.w / 2.0, r.y + r.h / 2.0, r.w / 2.0, r.h / 2.0);
                 rx > 0.0
                     && ry > 0.0
-                    && [(target.x, target.y), (target.right(), target.y), (target.x, target.bottom()), (target.right(), target.bottom())]
-                        .iter()
-                        .all(|(x, y)| ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2) <= 1.0)
+                    && [
+                        (target.x, target.y),
+                        (target.right(), target.y),
+                        (target.x, target.bottom()),
+                        (target.right(), target.bottom()),
+                    ]
+                    .iter()
+                    .all(|(x, y)| ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2) <= 1.0)
             }
             _ => false,
         },

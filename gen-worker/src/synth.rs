@@ -33,6 +33,24 @@ use crate::typography::{self, FontChoice, FontPairing};
 pub const VARIATIONS: usize = 4;
 /// Text may shrink to this fraction of its template size to fit the copy.
 const COPY_FIT_FLOOR: f64 = 0.45;
+/// Layout families that only read right for the intents they list (a quote card for a sale
+/// looks like a mistake); the others (hero photo, split, minimal type, announcement, product
+/// spotlight, sale poster, event) adapt to most messages.
+const SPECIFIC_LAYOUTS: [&str; 12] = [
+    "testimonial",
+    "quote-card",
+    "hiring",
+    "real-estate",
+    "menu",
+    "listicle",
+    "stats",
+    "countdown",
+    "before-after",
+    "giveaway",
+    "collage",
+    "course",
+];
+
 /// Archetypes tried per variation before keeping the best attempt.
 const MAX_ATTEMPTS: usize = 6;
 
@@ -182,7 +200,10 @@ impl Engine {
 
     /// The builtin copy writer and designs.
     pub fn builtin(library: Arc<Library>, renderer: Arc<render::Renderer>) -> Self {
-        Engine::new(Box::new(copy::builtin::BuiltinCopywriter::new()), Box::new(BuiltinProvider::new(library, renderer)))
+        Engine::new(
+            Box::new(copy::builtin::BuiltinCopywriter::new()),
+            Box::new(BuiltinProvider::new(library, renderer)),
+        )
     }
 
     /// [`VARIATIONS`] designs for `request`.
@@ -271,7 +292,10 @@ impl DesignProvider for BuiltinProvider {
             let mut order: Vec<usize> = ranked
                 .iter()
                 .copied()
-                .filter(|a| !used_archetypes.contains(a) && !used_layouts.contains(&self.library.archetypes()[*a].layout.as_str()))
+                .filter(|a| {
+                    !used_archetypes.contains(a)
+                        && !used_layouts.contains(&self.library.archetypes()[*a].layout.as_str())
+                })
                 .collect();
             for pass in 0..2 {
                 for &a in &ranked {
@@ -321,17 +345,28 @@ impl BuiltinProvider {
             } else if a.intents.contains(&Intent::General) {
                 score += 2.0;
             }
-            if !request.industry.is_empty() && a.industries.iter().any(|x| *x == request.industry) {
+            if !request.industry.is_empty() && a.industries.contains(&request.industry) {
                 score += 3.0;
             }
-            if !request.style.is_empty() && a.styles.iter().any(|x| *x == request.style) {
+            if !request.style.is_empty() && a.styles.contains(&request.style) {
                 score += 2.0;
             }
             if a.tones.contains(&request.tone) {
                 score += 1.5;
             }
-            if has_photo && a.photo != PhotoUse::None {
+            let photo_slots = a.layers.values().filter(|b| b.photo).count();
+            if has_photo && photo_slots > 0 {
                 score += 3.0;
+            }
+            if photo_slots > request.photos.len().max(1) {
+                // A collage with one photo repeats it (or shows empty gradients).
+                score -= 5.0;
+            } else if !has_photo && photo_slots > 0 {
+                score -= 1.0;
+            }
+            if !a.intents.contains(&copy.intent) && SPECIFIC_LAYOUTS.contains(&a.layout.as_str()) {
+                // A testimonial card for a sale, stars for a job post: only for their own intents.
+                score -= 4.0;
             }
             if (request.logo.is_some() || request.brand.is_some()) && a.layers.values().any(|b| b.logo) {
                 score += 2.0;
@@ -405,7 +440,7 @@ impl BuiltinProvider {
         }
         design.layers.retain(|l| !removed.contains(&l.id.to_string()));
 
-        let photo = (!request.photos.is_empty()).then(|| &request.photos[variation % request.photos.len()]);
+        let mut photo_slot = 0;
         for layer in &mut design.layers {
             let b = archetype.binding(layer.id.as_str());
             apply_paint(layer, &b, palette);
@@ -427,10 +462,12 @@ impl BuiltinProvider {
                     apply_font(text, choice, self.renderer.fonts());
                 }
             }
-            if b.photo
-                && let Some(photo) = photo
-            {
-                place_photo(layer, photo);
+            if b.photo {
+                // Each placeholder takes a different photo; extra placeholders keep their fill.
+                if photo_slot < request.photos.len() {
+                    place_photo(layer, &request.photos[(variation + photo_slot) % request.photos.len()]);
+                }
+                photo_slot += 1;
             }
             if b.logo {
                 place_logo(layer, request.logo.as_ref(), copy.brand_name.as_deref(), palette, pairing);
@@ -703,7 +740,8 @@ fn add_logo(design: &mut Design, logo: &Logo) {
 /// text colours first, then white or near-black; when none reads (text over a busy photo with
 /// no scrim), a scrim goes under the text.
 fn repair_contrast(design: &mut Design, palette: &Palette) {
-    let candidates = [palette.text, palette.text_on_primary, Color::WHITE, Color::rgb(0x11, 0x11, 0x14), palette.background];
+    let candidates =
+        [palette.text, palette.text_on_primary, Color::WHITE, Color::rgb(0x11, 0x11, 0x14), palette.background];
     let mut scrims: Vec<(usize, Layer)> = Vec::new();
     for i in 0..design.layers.len() {
         let layer = &design.layers[i];

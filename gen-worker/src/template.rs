@@ -18,9 +18,8 @@ pub const FIT_FLOOR: f64 = 0.6;
 pub use crate::typography::STYLES;
 
 /// Copy slots a text layer may take.
-pub const SLOTS: [&str; 12] = [
-    "headline", "subline", "cta", "brand_name", "offer", "price", "date", "item1", "item2", "item3", "item4", "item5",
-];
+pub const SLOTS: [&str; 12] =
+    ["headline", "subline", "cta", "brand_name", "offer", "price", "date", "item1", "item2", "item3", "item4", "item5"];
 
 /// Palette keys a binding may name.
 pub const PAINT_KEYS: [&str; 10] =

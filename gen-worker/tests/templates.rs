@@ -16,8 +16,8 @@ use render::{MemoryAssets, OutputSize, Renderer};
 fn shared() -> &'static (Library, Arc<Renderer>) {
     static SHARED: OnceLock<(Library, Arc<Renderer>)> = OnceLock::new();
     SHARED.get_or_init(|| {
-        let fonts = Arc::new(render::FontLibrary::bundled().expect("bundled fonts"));
-        (Library::bundled().expect("template library"), Arc::new(Renderer::new(fonts)))
+        let fonts = Arc::new(render::FontLibrary::bundled().unwrap_or_else(|e| panic!("bundled fonts: {e}")));
+        (Library::bundled().unwrap_or_else(|e| panic!("template library: {e}")), Arc::new(Renderer::new(fonts)))
     })
 }
 
@@ -28,12 +28,22 @@ fn the_library_is_big_and_tagged_enough() {
     assert!(library.templates().len() >= 500, "{} templates", library.templates().len());
     let industries: BTreeSet<&str> =
         library.archetypes().iter().flat_map(|a| a.industries.iter().map(String::as_str)).collect();
-    for needed in
-        ["retail", "food-and-drink", "tech", "fitness", "beauty", "real-estate", "education", "events", "finance", "travel"]
-    {
+    for needed in [
+        "retail",
+        "food-and-drink",
+        "tech",
+        "fitness",
+        "beauty",
+        "real-estate",
+        "education",
+        "events",
+        "finance",
+        "travel",
+    ] {
         assert!(industries.contains(needed), "no template for {needed}");
     }
-    let styles: BTreeSet<&str> = library.archetypes().iter().flat_map(|a| a.styles.iter().map(String::as_str)).collect();
+    let styles: BTreeSet<&str> =
+        library.archetypes().iter().flat_map(|a| a.styles.iter().map(String::as_str)).collect();
     for needed in ["luxury", "tech", "lifestyle", "minimal", "bold", "playful"] {
         assert!(styles.contains(needed), "no template in style {needed}");
     }
@@ -101,7 +111,10 @@ fn every_template_renders_and_passes_the_quality_checks() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| vec!["a checker thread panicked".into()])).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| vec!["a checker thread panicked".into()]))
+            .collect()
     });
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
 }
@@ -128,7 +141,8 @@ fn search_filters_by_keyword_tags_and_platform() {
     assert!(!food.is_empty());
     assert!(food.iter().all(|t| t.industries.iter().any(|i| i == "food-and-drink")));
 
-    let hiring = library.search(&Query { intent: Some(Intent::Hiring), text: "engineer jobs".into(), ..Query::default() });
+    let hiring =
+        library.search(&Query { intent: Some(Intent::Hiring), text: "engineer jobs".into(), ..Query::default() });
     assert!(hiring.iter().all(|t| t.intents.contains(&Intent::Hiring)));
 
     let none = library.search(&Query { text: "zzzzqqq".into(), ..Query::default() });

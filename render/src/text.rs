@@ -246,7 +246,8 @@ impl TextEngine {
         };
         let (scale, fits) = self.fit(&content.text, &base, &spans, content.auto_fit, w as f32, h as f32);
         self.spans = spans;
-        let width = self.layout.lines().map(|l| l.metrics().advance - l.metrics().hanging_advance).fold(0.0f32, f32::max);
+        let width =
+            self.layout.lines().map(|l| l.metrics().advance - l.metrics().hanging_advance).fold(0.0f32, f32::max);
         TextMeasure {
             fits,
             scale,

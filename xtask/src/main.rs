@@ -414,7 +414,10 @@ fn bench(args: &[String]) -> Result<()> {
 
 /// The generation benchmark, pinned to one CPU (the goal is per core) when `taskset` exists.
 fn bench_gen() -> Result<()> {
-    run("build the generation benchmark", cargo().args(["bench", "-p", "gen-worker", "--bench", "generate", "--no-run"]))?;
+    run(
+        "build the generation benchmark",
+        cargo().args(["bench", "-p", "gen-worker", "--bench", "generate", "--no-run"]),
+    )?;
     let cargo_bin = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = if which("taskset") {
         let mut c = Command::new("taskset");

@@ -18,8 +18,8 @@ use serde::Deserialize;
 
 use super::{Copy, CopyError, CopyRequest, CopySource, Copywriter, Intent, MAX_PROMPT_CHARS, Tone};
 use crate::locale::{
-    DateStyle, Locale, format_date_with_weekday, format_percent, format_price, parse_date_in_text, parse_price_in_text,
-    validate_date,
+    DateStyle, Locale, format_date_with_weekday, format_percent, format_price_short, parse_date_in_text,
+    parse_price_in_text, validate_date,
 };
 
 /// Longest headline, in characters.
@@ -539,7 +539,13 @@ const INTENT_KEYWORDS: &[(Intent, &[&str])] = &[
             "review",
             "reviews",
             "customer says",
+            "customers say",
+            "clients say",
+            "client says",
             "said about us",
+            "dicen nuestros clientes",
+            "nos clients disent",
+            "kunden sagen",
             "testimonio*",
             "reseña*",
             "opinión",
@@ -755,7 +761,7 @@ impl Slots {
             .filter(|b| !b.is_empty())
             .or_else(|| brand_in(&flat));
         let offer = offer_in(&flat, locale);
-        let price = parse_price_in_text(&flat).map(|(amount, currency)| format_price(locale, amount, currency));
+        let price = parse_price_in_text(&flat).map(|(amount, currency)| format_price_short(locale, amount, currency));
         let date = date_in(&flat, locale, request.today).and_then(|(y, m, d)| {
             let style = if (y, m, d) < (request.today.0.saturating_add(1), request.today.1, request.today.2) {
                 DateStyle::DayMonth
@@ -767,7 +773,11 @@ impl Slots {
         let clause = subject_clause(cleaned);
         let product = product_in(clause.as_deref().unwrap_or(""), intent);
         let role = if intent == Intent::Hiring { role_in(&flat) } else { None };
-        let quote = if matches!(intent, Intent::Quote | Intent::Testimonial) { quoted_text(&flat) } else { None };
+        let quote = if matches!(intent, Intent::Quote | Intent::Testimonial) {
+            quoted_text(&flat).or_else(|| after_colon(&flat))
+        } else {
+            None
+        };
         let items = if matches!(intent, Intent::Tips | Intent::Menu | Intent::Listing) {
             items_in(cleaned, locale)
         } else {
@@ -832,9 +842,33 @@ fn percent_in(text: &str) -> Option<(f64, bool)> {
             continue;
         }
         let before: String = chars[j.saturating_sub(16)..j].iter().collect::<String>().to_lowercase();
+        let after: String =
+            chars[(i + 1).min(chars.len())..(i + 22).min(chars.len())].iter().collect::<String>().to_lowercase();
         let up_to = ["up to", "hasta un", "hasta el", "hasta", "jusqu'à", "jusqu’à", "bis zu"]
             .iter()
             .any(|p| before.trim_end().trim_end_matches('-').trim_end().ends_with(p));
+        // A percentage is an offer only in a discount's words ("30% off", "-40 %", "50 % Rabatt",
+        // "save 20%"); "revenue up 42%" is a figure, not a sale.
+        let minus = before.trim_end().ends_with(['-', '−']);
+        let saving = ["save", "ahorra", "économise", "economise", "spare", "spar"].iter().any(|w| before.contains(w));
+        let discount = [
+            "off",
+            "descuento",
+            "dto",
+            "réduction",
+            "reduction",
+            "remise",
+            "rabatt",
+            "discount",
+            "sale",
+            "rebaja",
+            "nachlass",
+        ]
+        .iter()
+        .any(|w| after.split(|c: char| !c.is_alphabetic()).any(|x| x == *w));
+        if !(up_to || minus || saving || discount) {
+            continue;
+        }
         return Some((value, up_to));
     }
     None
@@ -942,6 +976,14 @@ fn quoted_text(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The words after the first colon when they make a sentence of three or more words ("Our
+/// clients say: the best advice we ever had").
+fn after_colon(text: &str) -> Option<String> {
+    let (_, rest) = text.split_once(':')?;
+    let rest = rest.trim();
+    (rest.split_whitespace().count() >= 3 && rest.chars().any(char::is_alphabetic)).then(|| capitalise_first(rest))
 }
 
 /// Words that are capitalised but are not brand names.
@@ -1113,7 +1155,8 @@ fn is_dangling(word: &str) -> bool {
     const DANGLING: &[&str] = &[
         "on", "for", "the", "a", "an", "and", "of", "to", "in", "at", "with", "de", "del", "la", "el", "los", "las",
         "en", "y", "para", "con", "le", "les", "des", "du", "et", "sur", "pour", "avec", "au", "der", "die", "das",
-        "und", "für", "mit", "auf", "im", "zum", "zur", "bis", "this", "este", "esta", "ce", "cette",
+        "und", "für", "mit", "auf", "im", "zum", "zur", "bis", "this", "este", "esta", "ce", "cette", "ab", "am",
+        "dem", "den", "vom", "from", "until", "desde", "hasta", "dès", "jusqu'au",
     ];
     DANGLING.contains(&word.to_lowercase().as_str())
 }
@@ -1351,9 +1394,10 @@ fn compose(slots: &Slots, tone: Tone, hash: u64, index: usize) -> Copy {
     let bank = phrases(locale, intent);
     let value = |name: &str| slots.value(name);
 
-    // Headline: variation 0 reads the prompt literally; the others use the bank's templates.
-    let templates: Vec<String> =
-        bank.map(|p| p.headline.iter().filter_map(|t| fill(t, value)).collect()).unwrap_or_default();
+    // Headline: the prompt's own message in every variation — its literal reading, then the
+    // bank's templates that quote it ({product}, {offer} …). Templates with no placeholder
+    // ("Something special") only when the prompt gives nothing to say. A quote or testimonial
+    // keeps its quote in every variation.
     let literal = match (&slots.quote, &slots.clause) {
         (Some(q), _) if intent == Intent::Quote || q.split_whitespace().count() >= 3 => {
             Some(in_quotes(&truncate_words(q, MAX_HEADLINE_CHARS - 4), locale))
@@ -1361,20 +1405,25 @@ fn compose(slots: &Slots, tone: Tone, hash: u64, index: usize) -> Copy {
         (_, Some(clause)) => Some(headline_case(clause, locale)),
         (_, None) => None,
     };
-    let headline = match (index, literal) {
-        (0, Some(lit)) => lit,
-        (i, lit) => {
-            // Skip templates equal to the literal headline so variations differ.
-            let lit_norm = lit.as_deref().map(str::to_lowercase);
-            let others: Vec<String> =
-                templates.iter().filter(|t| Some(t.to_lowercase()) != lit_norm).cloned().collect();
-            let offset = if lit.is_some() { i - 1 } else { i };
-            match pick(&others, hash, offset) {
-                Some(t) => headline_case(t, locale),
-                None => lit.unwrap_or_default(),
+    let quoting = literal.is_some() && slots.quote.is_some();
+    let mut specific: Vec<String> = literal.iter().cloned().collect();
+    let mut generic: Vec<String> = Vec::new();
+    for t in bank.map(|p| p.headline.as_slice()).unwrap_or_default() {
+        match fill(t, value) {
+            // A template that only names the brand says nothing the logo does not.
+            Some(filled) if t.contains('{') && t.trim() != "{brand}" => {
+                let filled = headline_case(&filled, locale);
+                if !quoting && !specific.iter().any(|s| s.to_lowercase() == filled.to_lowercase()) {
+                    specific.push(filled);
+                }
             }
+            Some(filled) => generic.push(headline_case(&filled, locale)),
+            None => {}
         }
-    };
+    }
+    let heads = if specific.is_empty() { generic } else { specific };
+    let h = heads.len().max(1);
+    let headline = heads.get(index % h).cloned().unwrap_or_default();
     let headline = if slots.clause.is_none() && !slots.emoji.is_empty() && !headline.contains(&slots.emoji) {
         format!("{} {headline}", slots.emoji)
     } else {
@@ -1387,12 +1436,14 @@ fn compose(slots: &Slots, tone: Tone, hash: u64, index: usize) -> Copy {
         .map(|p| mid_sentence(p, locale))
         .or_else(|| bank.map(|p| p.subject.clone()).filter(|s| !s.is_empty()))
         .unwrap_or_default();
+    // Sublines and calls to action vary where headlines repeat, so no two variations match.
     let sublines = subline_phrases(locale, intent, tone);
-    let subline = pick(&sublines, hash.rotate_left(17), index)
+    let sub_n = sublines.len().max(1);
+    let subline = pick(&sublines, hash.rotate_left(17), index / h)
         .and_then(|t| fill(t, |name| if name == "subject" { Some(subject.clone()) } else { slots.value(name) }))
         .unwrap_or_default();
     let ctas = cta_phrases(locale, intent, tone);
-    let cta = pick(&ctas, hash.rotate_left(31), index).cloned().unwrap_or_default();
+    let cta = pick(&ctas, hash.rotate_left(31), index / (h * sub_n) + index).cloned().unwrap_or_default();
 
     Copy {
         locale,
@@ -1593,7 +1644,7 @@ mod tests {
                 for i in 0..4 {
                     for j in i + 1..4 {
                         assert!(
-                            a[i].headline != a[j].headline || a[i].subline != a[j].subline,
+                            a[i].headline != a[j].headline || a[i].subline != a[j].subline || a[i].cta != a[j].cta,
                             "{prompt} {tone:?}: {i} and {j} are the same: {:?}",
                             a[i]
                         );
@@ -1604,6 +1655,22 @@ mod tests {
         }
         assert!(BuiltinCopywriter::new().write(&request("Sale", None, Tone::Urgent), 0).unwrap().is_empty());
         assert_eq!(BuiltinCopywriter::new().write(&request("Sale", None, Tone::Urgent), 8).unwrap().len(), 8);
+    }
+
+    #[test]
+    fn figures_are_not_offers_and_clauses_do_not_dangle() {
+        let c = &write("Q3 results: revenue up 42% year over year", None)[0];
+        assert_ne!(c.intent, Intent::Sale);
+        assert_eq!(c.offer, None);
+        let c = &write("Neue Wellness-Kurse im Studio ab dem 3. März", Some(Locale::DeDe))[0];
+        assert!(!c.headline.ends_with("ab dem") && !c.headline.ends_with(" dem"), "{}", c.headline);
+        let c = &write("Save 20% on all plants", None)[0];
+        assert_eq!(c.offer.as_deref(), Some("20% off"));
+        let quotes = write("Our clients say: the best financial advice we ever had", None);
+        assert_eq!(quotes[0].intent, Intent::Testimonial);
+        for q in &quotes {
+            assert!(q.headline.contains("best financial advice"), "{}", q.headline);
+        }
     }
 
     #[test]

@@ -266,7 +266,10 @@ pub fn write_with_fallback(
         Err(e @ (CopyError::EmptyPrompt | CopyError::PromptTooLong { .. })) => Err(e),
         Err(e) => {
             let builtin = builtin::BuiltinCopywriter::new().write(request, variations)?;
-            Ok((builtin, Some(format!("The copy service was unavailable ({e}); the built-in copy writer wrote it instead."))))
+            Ok((
+                builtin,
+                Some(format!("The copy service was unavailable ({e}); the built-in copy writer wrote it instead.")),
+            ))
         }
     }
 }
