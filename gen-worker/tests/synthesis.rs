@@ -206,3 +206,21 @@ fn custom_sizes_and_every_preset_work() {
         }
     }
 }
+
+#[test]
+fn a_failing_chat_copy_service_falls_back_to_the_builtin_writer_and_says_so() {
+    use gen_worker::copy::chat::{ChatConfig, ChatCopywriter};
+    use gen_worker::synth::BuiltinProvider;
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(9);
+    let mut config = ChatConfig::new(format!("http://127.0.0.1:{port}/v1"), "local-model");
+    config.timeout = std::time::Duration::from_millis(500);
+    let chat = ChatCopywriter::new(config).unwrap_or_else(|e| panic!("config: {e}"));
+    let (library, renderer) = shared();
+    let engine = Engine::new(Box::new(chat), Box::new(BuiltinProvider::new(library.clone(), renderer.clone())));
+    let g = engine.generate(&GenerationRequest::new("Autumn sale on wool scarves, 25% off")).unwrap();
+    assert_eq!(g.samples.len(), 4);
+    assert!(g.samples.iter().all(|s| s.copy.source == gen_worker::copy::CopySource::Builtin));
+    assert_eq!(g.notes.len(), 1, "{:?}", g.notes);
+    assert!(g.notes[0].contains("built-in"), "{}", g.notes[0]);
+}
