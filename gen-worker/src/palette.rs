@@ -542,11 +542,12 @@ impl Palette {
     }
 }
 
-/// splitmix64: small, fast and enough for choosing among design variants.
-struct SplitMix64(u64);
+/// splitmix64: small, fast and enough for choosing among design variants (the generator's one
+/// source of seeded choices).
+pub(crate) struct SplitMix64(pub(crate) u64);
 
 impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -555,7 +556,7 @@ impl SplitMix64 {
     }
 
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         // 53 random bits, exactly representable.
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
@@ -570,7 +571,7 @@ impl SplitMix64 {
 }
 
 /// FNV-1a, to mix names into the seed deterministically on every platform.
-fn fnv1a(text: &str) -> u64 {
+pub(crate) fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 

@@ -217,11 +217,7 @@ fn overlap(design: &Design, visible: &Visible<'_>, out: &mut Vec<Finding>) {
         design.layers.iter().filter(|l| visible.shown(l) && (is_important(l.role) || is_text(l))).collect();
     for (i, a) in important.iter().enumerate() {
         for b in &important[i + 1..] {
-            let (ra, rb) = (outer_box(a), outer_box(b));
-            let ix = ra.right().min(rb.right()) - ra.x.max(rb.x);
-            let iy = ra.bottom().min(rb.bottom()) - ra.y.max(rb.y);
-            // Touching edges and sub-pixel rounding are not overlaps.
-            if ix > 0.5 && iy > 0.5 {
+            if let Some((ix, iy)) = overlap_of(a, b) {
                 out.push(Finding {
                     check: Check::Overlap,
                     layer: a.id.to_string(),
@@ -238,15 +234,11 @@ fn covered(design: &Design, visible: &Visible<'_>, out: &mut Vec<Finding>) {
         if !visible.shown(text) || !is_text(text) {
             continue;
         }
-        let r = outer_box(text);
         for above in &design.layers[i + 1..] {
             if !visible.shown(above) || above.is_group() || is_text(above) || visible.opacity(above) < 0.2 {
                 continue;
             }
-            let o = outer_box(above);
-            let ix = r.right().min(o.right()) - r.x.max(o.x);
-            let iy = r.bottom().min(o.bottom()) - r.y.max(o.y);
-            if ix > 0.5 && iy > 0.5 {
+            if let Some((ix, iy)) = overlap_of(text, above) {
                 out.push(Finding {
                     check: Check::Overlap,
                     layer: text.id.to_string(),
@@ -255,6 +247,15 @@ fn covered(design: &Design, visible: &Visible<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// How far two layers' boxes overlap (width, height), when by more than rounding: touching
+/// edges and sub-pixel slivers are not overlaps.
+fn overlap_of(a: &Layer, b: &Layer) -> Option<(f64, f64)> {
+    let (ra, rb) = (outer_box(a), outer_box(b));
+    let ix = ra.right().min(rb.right()) - ra.x.max(rb.x);
+    let iy = ra.bottom().min(rb.bottom()) - ra.y.max(rb.y);
+    (ix > 0.5 && iy > 0.5).then_some((ix, iy))
 }
 
 fn is_text(layer: &Layer) -> bool {

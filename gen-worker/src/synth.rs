@@ -248,23 +248,6 @@ fn emotion_of(tone: Tone) -> &'static str {
     }
 }
 
-/// splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 impl DesignProvider for BuiltinProvider {
     fn name(&self) -> &str {
         "builtin"
@@ -332,7 +315,7 @@ impl DesignProvider for BuiltinProvider {
 impl BuiltinProvider {
     /// Archetype indexes, best fit first (seeded jitter breaks ties differently per seed).
     fn rank(&self, request: &GenerationRequest, copy: &Copy) -> Vec<usize> {
-        let mut rng = Rng(request.seed ^ 0x7465_6d70_6c61_7465);
+        let mut rng = palette::SplitMix64(request.seed ^ 0x7465_6d70_6c61_7465);
         let has_photo = !request.photos.is_empty();
         let mut scored: Vec<(f64, usize)> = Vec::new();
         for (i, a) in self.library.archetypes().iter().enumerate() {
@@ -648,6 +631,20 @@ fn place_photo(layer: &mut Layer, photo: &Photo) {
     });
 }
 
+/// A layer showing the logo: the sanitised SVG, or the raster image contained in its box.
+fn logo_content(logo: &Logo) -> LayerContent {
+    if logo.svg {
+        LayerContent::Svg(SvgContent { asset: logo.asset.clone() })
+    } else {
+        LayerContent::Image(ImageContent {
+            asset: logo.asset.clone(),
+            crop: None,
+            fit: Fit::Contain,
+            filters: editor_core::Filters::default(),
+        })
+    }
+}
+
 /// Puts the logo (aspect kept, centred in the placeholder) or the brand name in its place.
 fn place_logo(layer: &mut Layer, logo: Option<&Logo>, brand: Option<&str>, palette: &Palette, pairing: &FontPairing) {
     if let Some(logo) = logo.filter(|l| l.width > 0.0 && l.height > 0.0) {
@@ -658,16 +655,7 @@ fn place_logo(layer: &mut Layer, logo: Option<&Logo>, brand: Option<&str>, palet
         layer.y += (layer.h - h) / 2.0;
         layer.w = w;
         layer.h = h;
-        layer.content = if logo.svg {
-            LayerContent::Svg(SvgContent { asset: logo.asset.clone() })
-        } else {
-            LayerContent::Image(ImageContent {
-                asset: logo.asset.clone(),
-                crop: None,
-                fit: Fit::Contain,
-                filters: editor_core::Filters::default(),
-            })
-        };
+        layer.content = logo_content(logo);
         return;
     }
     if let Some(name) = brand {
@@ -718,17 +706,7 @@ fn add_logo(design: &mut Design, logo: &Logo) {
             continue;
         }
         let Ok(id) = LayerId::parse("brand-logo") else { return };
-        let content = if logo.svg {
-            LayerContent::Svg(SvgContent { asset: logo.asset.clone() })
-        } else {
-            LayerContent::Image(ImageContent {
-                asset: logo.asset.clone(),
-                crop: None,
-                fit: Fit::Contain,
-                filters: editor_core::Filters::default(),
-            })
-        };
-        let mut layer = Layer::new(id, content, r);
+        let mut layer = Layer::new(id, logo_content(logo), r);
         layer.role = Role::Logo;
         layer.name = "Logo".into();
         design.layers.push(layer);

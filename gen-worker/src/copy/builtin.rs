@@ -21,6 +21,7 @@ use crate::locale::{
     DateStyle, Locale, format_date_with_weekday, format_percent, format_price_short, parse_date_in_text,
     parse_price_in_text, validate_date,
 };
+use crate::palette::fnv1a;
 
 /// Longest headline, in characters.
 pub const MAX_HEADLINE_CHARS: usize = 48;
@@ -1302,10 +1303,6 @@ fn items_in(cleaned: &str, locale: Locale) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------------
 // Composition
 // ---------------------------------------------------------------------------------------------------
-
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
 
 fn pick(list: &[String], hash: u64, index: usize) -> Option<&String> {
     if list.is_empty() {
