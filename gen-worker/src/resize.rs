@@ -281,6 +281,53 @@ fn avoid_overlays(design: &mut Design) {
     }
 }
 
+/// How much more room text has per unit of font size after resizing `from` to `to`: the square
+/// root of how much taller the safe area became relative to its width (1.22 from a square post
+/// to a story; below 1 for wider targets).
+pub fn headroom(from: &Format, to: &Format) -> f64 {
+    let (a, b) = (safe_rect(from), safe_rect(to));
+    ((b.h / a.h) / (b.w / a.w)).sqrt()
+}
+
+/// Grows the headline and subline up to `max` × their size while they still fit their boxes
+/// (portrait targets stretch boxes more than text). Sizes in between are found by bisection.
+pub fn grow_text(design: &mut Design, renderer: &render::Renderer, max: f64) {
+    if max <= 1.01 {
+        return;
+    }
+    for layer in &mut design.layers {
+        if !matches!(layer.role, Role::Headline | Role::Subline) {
+            continue;
+        }
+        let (w, h) = (layer.w, layer.h);
+        let LayerContent::Text(text) = &mut layer.content else { continue };
+        if text.text.trim().is_empty() {
+            continue;
+        }
+        let fits = |scale: f64| {
+            let mut probe = text.clone();
+            scale_text(&mut probe, scale);
+            probe.auto_fit = false;
+            renderer.measure_text(&probe, w, h).fits
+        };
+        if !fits(1.0) {
+            continue;
+        }
+        let (mut lo, mut hi) = (1.0, max);
+        if fits(hi) {
+            lo = hi;
+        } else {
+            for _ in 0..5 {
+                let mid = 0.5 * (lo + hi);
+                if fits(mid) { lo = mid } else { hi = mid }
+            }
+        }
+        // A little air below the box's edge.
+        let grown = (lo * 0.97).max(1.0);
+        scale_text(text, grown);
+    }
+}
+
 /// Shrinks text that no longer fits its box, between its current size and `floor` × that size,
 /// and writes the fitted size into the layer (so the editor shows the size the text is drawn
 /// at). Returns the layers that do not fit even at the floor.
@@ -406,5 +453,28 @@ mod tests {
         let max = numbers.iter().copied().fold(f64::MIN, f64::max);
         assert!((max - l.w).abs() < 1e-6, "{d}: {max} vs {}", l.w);
         assert!(numbers.iter().any(|n| (n - l.h).abs() < 1e-6), "{d}: no y at {}", l.h);
+    }
+
+    #[test]
+    fn portrait_targets_give_short_headlines_room_to_grow() {
+        let fonts = render::FontLibrary::bundled().unwrap_or_else(|e| panic!("fonts: {e}"));
+        let renderer = render::Renderer::new(std::sync::Arc::new(fonts));
+        let d = sample();
+        let story = FormatPreset::InstagramStory.format();
+        let g = headroom(&d.format, &story);
+        assert!((1.15..1.3).contains(&g), "{g}");
+        assert!(headroom(&d.format, &FormatPreset::YoutubeThumbnail.format()) < 1.0);
+        let mut r = resize(&d, &story);
+        let size = |d: &Design| match &d.layers[2].content {
+            LayerContent::Text(t) => t.font_size,
+            _ => 0.0,
+        };
+        let before = size(&r);
+        grow_text(&mut r, &renderer, g);
+        assert!(size(&r) > before * 1.1, "{before} → {}", size(&r));
+        let LayerContent::Text(t) = &r.layers[2].content else { unreachable!("text") };
+        let mut probe = t.clone();
+        probe.auto_fit = false;
+        assert!(renderer.measure_text(&probe, r.layers[2].w, r.layers[2].h).fits);
     }
 }

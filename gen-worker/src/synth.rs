@@ -396,6 +396,7 @@ impl BuiltinProvider {
         variation: usize,
     ) -> Sample {
         let preset = request.format.preset().unwrap_or_else(|| nearest_preset(&request.format));
+        let source_format = archetype.source_for(preset).format.clone();
         let mut design = archetype.design_for(preset);
         if design.format != request.format {
             design = resize::resize(&design, &request.format);
@@ -461,6 +462,7 @@ impl BuiltinProvider {
             add_logo(&mut design, logo);
         }
         resize::fit_text(&mut design, &self.renderer, COPY_FIT_FLOOR);
+        resize::grow_text(&mut design, &self.renderer, resize::headroom(&source_format, &request.format).min(1.3));
         repair_contrast(&mut design, palette);
         let findings = quality::check(&design, &self.renderer);
         Sample {
