@@ -67,11 +67,15 @@ pub enum Action {
     UpdateTeam,
     /// Delete the team.
     DeleteTeam,
+    /// See the team's plan, credit balance, usage and monthly summary.
+    ViewBilling,
+    /// Change the team's plan.
+    ManageBilling,
 }
 
 impl Action {
     /// Every action, in table order.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 12] = [
         Action::Read,
         Action::Comment,
         Action::Edit,
@@ -82,16 +86,22 @@ impl Action {
         Action::ManageOwners,
         Action::UpdateTeam,
         Action::DeleteTeam,
+        Action::ViewBilling,
+        Action::ManageBilling,
     ];
 
     /// The API-key scope an action needs.
     pub fn scope(self) -> Scope {
         match self {
-            Action::Read => Scope::Read,
+            Action::Read | Action::ViewBilling => Scope::Read,
             Action::Comment | Action::Edit | Action::Delete | Action::Approve | Action::ManageWorkbenches => {
                 Scope::Write
             }
-            Action::ManageMembers | Action::ManageOwners | Action::UpdateTeam | Action::DeleteTeam => Scope::Manage,
+            Action::ManageMembers
+            | Action::ManageOwners
+            | Action::UpdateTeam
+            | Action::DeleteTeam
+            | Action::ManageBilling => Scope::Manage,
         }
     }
 }
@@ -128,7 +138,7 @@ impl Scope {
 }
 
 /// The permission table: for each action, the roles allowed (Owner, Admin, Editor, Viewer).
-pub const PERMISSIONS: [(Action, [bool; 4]); 10] = [
+pub const PERMISSIONS: [(Action, [bool; 4]); 12] = [
     (Action::Read, [true, true, true, true]),
     (Action::Comment, [true, true, true, true]),
     (Action::Edit, [true, true, true, false]),
@@ -139,6 +149,8 @@ pub const PERMISSIONS: [(Action, [bool; 4]); 10] = [
     (Action::ManageOwners, [true, false, false, false]),
     (Action::UpdateTeam, [true, true, false, false]),
     (Action::DeleteTeam, [true, false, false, false]),
+    (Action::ViewBilling, [true, true, true, true]),
+    (Action::ManageBilling, [true, true, false, false]),
 ];
 
 /// Whether `role` may do `action` (the table alone, no scopes).

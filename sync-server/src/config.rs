@@ -46,6 +46,12 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// The document relay.
     pub relay: RelayConfig,
+    /// Generation jobs and workers.
+    pub generation: GenerationConfig,
+    /// Outgoing webhooks.
+    pub webhooks: WebhooksConfig,
+    /// Plans and credits.
+    pub billing: BillingConfig,
     /// Social sign-in providers.
     #[serde(default)]
     pub oidc: Vec<OidcProvider>,
@@ -113,6 +119,28 @@ pub struct LimitsConfig {
     pub mfa_per_account_per_min: u32,
 }
 
+/// `[generation]`: the job queue and its workers (see `docs/generation-service.md`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerationConfig {
+    /// Run one worker inside the server process (so one machine generates with no other
+    /// process).
+    pub embedded_worker: bool,
+    /// Tokens remote `gen-worker` processes authenticate with (`Authorization: Bearer`); at
+    /// least 32 characters each. The embedded worker gets its own random token at start.
+    pub worker_tokens: Vec<String>,
+    /// A lease lasts this long unless the worker renews it, ms.
+    pub lease_ms: u64,
+    /// Leases a job may have before it is dead (a crashed or timed-out worker uses one).
+    pub max_attempts: u32,
+    /// Wait before retrying a failed attempt, ms; doubled for each later attempt.
+    pub retry_base_ms: u64,
+    /// The longest a lease call waits for a job, ms.
+    pub poll_max_ms: u64,
+    /// Failed generations within a minute that raise the alert log line.
+    pub alert_failures_per_minute: u32,
+}
+
 /// `[relay]`: the document relay's limits and timings.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,6 +159,55 @@ pub struct RelayConfig {
     pub snapshot_every_mins: u64,
     /// Seconds between pings; a client that answers nothing for three intervals is closed.
     pub ping_secs: u64,
+}
+
+/// `[webhooks]`: outgoing webhook deliveries (see `docs/webhooks.md`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Whether endpoints may point at private, loopback and link-local addresses. Development
+    /// and tests need it; production deployments should turn it off (SSRF).
+    pub allow_private_targets: bool,
+    /// How long one delivery attempt may take, ms.
+    pub timeout_ms: u64,
+    /// Wait before the first retry, ms; each later retry waits `retry_factor` times longer.
+    pub retry_base_ms: u64,
+    /// Growth of the wait between retries.
+    pub retry_factor: u32,
+    /// Longest wait between two attempts, ms.
+    pub retry_max_delay_ms: u64,
+    /// Attempts after which a delivery is marked failed.
+    pub retry_max_attempts: u32,
+    /// How often the sender looks for due deliveries queued elsewhere (another replica), ms.
+    pub poll_ms: u64,
+    /// Deliveries sent at once by one server.
+    pub concurrency: usize,
+    /// Days finished deliveries and their attempt log are kept.
+    pub retention_days: u64,
+}
+
+/// `[billing]`: plans and credits (see `docs/billing.md`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingConfig {
+    /// Whether team Owners/Admins may change their plan themselves through
+    /// `PUT /teams/{id}/billing/plan` (the stand-in for a payment provider).
+    pub self_service_plans: bool,
+    /// A plans file replacing the bundled `config/plans.toml`; empty: the bundled plans.
+    pub plans_file: String,
+}
+
+impl BillingConfig {
+    /// The configured plans: `plans_file` when set, otherwise the bundled ones.
+    pub fn plans(&self) -> Result<crate::credits::Plans, ConfigError> {
+        if self.plans_file.is_empty() {
+            return Ok(crate::credits::Plans::bundled());
+        }
+        let path = PathBuf::from(&self.plans_file);
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+        crate::credits::Plans::load(&text)
+            .map_err(|e| ConfigError::Invalid { origin: path.display().to_string(), message: e.to_string() })
+    }
 }
 
 /// One `[[oidc]]` provider.
@@ -204,7 +281,7 @@ pub struct Overrides {
     pub log_format: Option<String>,
 }
 
-const KEYS: [&str; 11] = [
+const KEYS: &[&str] = &[
     "bind",
     "data_dir",
     "database_url",
@@ -216,6 +293,8 @@ const KEYS: [&str; 11] = [
     "storage",
     "limits",
     "oidc",
+    "billing",
+    "webhooks",
 ];
 
 /// An environment value: TOML when it parses as a TOML value (numbers, arrays, booleans),

@@ -51,6 +51,20 @@ pub enum ApiError {
     /// The body is too large (`payload-too-large`, 413).
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The team's credits or plan do not cover the request (402; `kind` is
+    /// `insufficient-credits` or `plan-upgrade-required`, see [`crate::credits::CreditsError`]).
+    /// The extension members (amounts, an upgrade hint) are added to the problem.
+    #[error("{detail}")]
+    PaymentRequired {
+        /// The problem type's last segment.
+        kind: &'static str,
+        /// The problem's title.
+        title: &'static str,
+        /// What happened, for a person.
+        detail: String,
+        /// Extra members of the problem object.
+        extensions: serde_json::Map<String, serde_json::Value>,
+    },
     /// A rate limit was hit (`rate-limited`, 429 with `Retry-After`).
     #[error("too many requests")]
     RateLimited(Duration),
@@ -110,6 +124,19 @@ impl IntoResponse for ApiError {
             }
             ApiError::PayloadTooLarge(_) => {
                 problem(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large", &detail)
+            }
+            ApiError::PaymentRequired { kind, title, detail, extensions } => {
+                let mut r = problem(StatusCode::PAYMENT_REQUIRED, kind, title, &detail);
+                let mut body = serde_json::Map::new();
+                body.insert("type".into(), format!("https://creativeflow.dev/problems/{kind}").into());
+                body.insert("title".into(), title.into());
+                body.insert("status".into(), 402.into());
+                body.insert("detail".into(), detail.into());
+                for (k, v) in extensions {
+                    body.entry(k).or_insert(v);
+                }
+                *r.body_mut() = axum::body::Body::from(serde_json::Value::Object(body).to_string());
+                r
             }
             ApiError::RateLimited(wait) => {
                 let secs = wait.as_secs_f64().ceil().max(1.0) as u64;

@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(crate::relay::routes())
         .merge(crate::events::routes())
+        .merge(crate::api::workers::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), measure_and_limit))
@@ -215,7 +216,8 @@ async fn measure_and_limit(State(state): State<AppState>, request: Request, next
     let route =
         request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().as_str().to_owned();
-    let exempt = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
+    // Workers are authenticated by token and poll all day: no per-IP budget for them.
+    let exempt = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics") || crate::api::workers::is_worker_path(&route);
     let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let response = match ip {
         Some(ip) if !exempt => match state.limits.check_ip(ip) {
@@ -236,6 +238,7 @@ async fn limit_body(request: Request, next: Next) -> Response {
     let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64)
         && !crate::api::assets::is_upload(request.method(), request.uri().path())
+        && !crate::api::workers::is_worker_path(request.uri().path())
     {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     }

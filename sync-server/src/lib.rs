@@ -11,15 +11,18 @@ pub mod api;
 pub mod auth;
 pub mod authz;
 pub mod config;
+pub mod credits;
 pub mod db;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod jobs;
 pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod relay;
 pub mod storage;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -50,13 +53,20 @@ pub struct AppState {
     pub relay: relay::Relay,
     /// Per-user notifications (the events socket's wake-ups).
     pub events: events::EventHub,
+    /// Plans and what generations cost on them (`[billing] plans_file` or the bundled file).
+    pub plans: Arc<credits::Plans>,
+    /// The generation queue's wake-ups and worker tokens.
+    pub queue: jobs::Queue,
 }
 
 impl AppState {
     /// Builds the state for `config` on an open database.
     pub fn new(db: Database, config: Config) -> anyhow::Result<AppState> {
         let metrics = metrics::Metrics::default();
+        let plans = Arc::new(config.billing.plans()?);
         Ok(AppState {
+            queue: jobs::Queue::new(),
+            plans,
             relay: relay::Relay::new(db.clone(), &config.relay, metrics.clone()),
             tokens: auth::Tokens::from_config(&config)?,
             passwords: auth::Passwords::new(&config.auth)?,
@@ -83,6 +93,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(db, config)?;
     let background = mail::spawn_sender(state.clone());
     let sweeper = tokio::spawn(housekeeping(state.clone()));
+    let embedded = spawn_embedded_worker(&state, addr);
+    let webhook_sender = webhooks::spawn_sender(state.clone())?;
     // Nagle's algorithm would hold small frames (relay echoes, presence) until the peer's
     // delayed ACK: tens of milliseconds per acknowledgement.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -95,8 +107,47 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await?;
     background.abort();
     sweeper.abort();
+    if let Some(stop) = embedded {
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    webhook_sender.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts the in-process generation worker (`[generation] embedded_worker`): the same job loop
+/// as the `gen-worker` binary, talking to this server over loopback HTTP with its own token.
+/// Returns the flag that stops it.
+fn spawn_embedded_worker(state: &AppState, addr: std::net::SocketAddr) -> Option<Arc<std::sync::atomic::AtomicBool>> {
+    let cfg = &state.config.generation;
+    if !cfg.embedded_worker || state.queue.embedded_token().is_empty() {
+        return None;
+    }
+    let host = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    let config = gen_worker::worker::WorkerConfig {
+        server: format!("http://{host}"),
+        token: state.queue.embedded_token().to_owned(),
+        name: "embedded".into(),
+        poll_wait: std::time::Duration::from_millis(cfg.poll_max_ms.min(25_000)),
+    };
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let started = std::thread::Builder::new().name("gen-worker".into()).spawn(move || {
+        if let Err(e) = gen_worker::worker::run(config, flag) {
+            tracing::error!(error = %e, "the embedded generation worker stopped");
+        }
+    });
+    match started {
+        Ok(_) => Some(stop),
+        Err(e) => {
+            tracing::error!(error = %e, "could not start the embedded generation worker");
+            None
+        }
+    }
 }
 
 /// Every minute: forget idle rate-limit buckets. Every hour (and at start): purge the trash

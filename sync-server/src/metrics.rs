@@ -56,6 +56,8 @@ struct Inner {
     relay_updates: Counter,
     relay_documents: Gauge,
     relay_connections: Gauge,
+    webhook_attempts: Family<OutcomeLabels, Counter>,
+    generations: Family<OutcomeLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -88,6 +90,18 @@ impl Default for Metrics {
         registry.register("relay_updates", "Document updates committed by the relay", relay_updates.clone());
         registry.register("relay_documents", "Documents loaded in the relay", relay_documents.clone());
         registry.register("relay_connections", "Open relay connections", relay_connections.clone());
+        let webhook_attempts = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_attempts",
+            "Webhook delivery attempts by outcome: delivered, retry (failed, will be retried), failed (given up)",
+            webhook_attempts.clone(),
+        );
+        let generations = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "generation_jobs",
+            "Generation and final jobs that ended, by outcome: succeeded, failed, final_succeeded, final_failed",
+            generations.clone(),
+        );
         Metrics {
             inner: Arc::new(Inner {
                 registry,
@@ -100,6 +114,8 @@ impl Default for Metrics {
                 relay_updates,
                 relay_documents,
                 relay_connections,
+                webhook_attempts,
+                generations,
             }),
         }
     }
@@ -147,6 +163,17 @@ impl Metrics {
     /// Moves the open-connections gauge.
     pub fn relay_connections(&self, delta: i64) {
         self.inner.relay_connections.inc_by(delta);
+    }
+
+    /// Counts a webhook delivery attempt (`delivered`, `retry`, `failed`).
+    pub fn webhook_attempt(&self, outcome: &str) {
+        self.inner.webhook_attempts.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
+    }
+
+    /// Counts a generation or final job that ended (`succeeded`, `failed`, `final_succeeded`,
+    /// `final_failed`).
+    pub fn generation_outcome(&self, outcome: &str) {
+        self.inner.generations.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
     }
 
     /// The text exposition format.

@@ -147,11 +147,7 @@ async fn display_name(state: &AppState, user: Uuid) -> Result<String, ApiError> 
 }
 
 fn require_scope(principal: &Principal, scope: Scope) -> Result<(), ApiError> {
-    if principal.scopes.contains(&scope) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("this API key lacks the scope for that action"))
-    }
+    principal.require_scope(scope)
 }
 
 // ---------------------------------------------------------------------- views and bodies

@@ -3,12 +3,16 @@
 
 pub mod accounts;
 pub mod assets;
+pub mod billing;
 pub mod comments;
 pub mod content;
+pub mod generations;
 pub mod history;
 pub mod keys;
 pub mod oidc;
 pub mod teams;
+pub mod workers;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -26,6 +30,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(assets::routes())
         .merge(history::routes())
         .merge(comments::routes())
+        .merge(generations::routes())
+        .merge(webhooks::routes())
+        .merge(billing::routes())
 }
 
 /// `?limit=&cursor=` on list endpoints.

@@ -229,6 +229,15 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Refuses an API key that lacks `scope` (sessions have every scope).
+    pub fn require_scope(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("this API key lacks the scope for that action"))
+        }
+    }
+
     /// Refuses writes by accounts whose verification grace period has run out.
     pub fn require_verified_or_grace(&self, grace_hours: u64) -> Result<(), ApiError> {
         let grace_ms = i64::try_from(grace_hours.saturating_mul(3_600_000)).unwrap_or(i64::MAX);

@@ -187,7 +187,9 @@ mod accounts;
 pub mod assets;
 pub mod comments;
 pub mod content;
+pub mod credits;
 pub mod housekeeping;
+pub mod jobs;
 pub mod keys;
 mod membership;
 pub mod notifications;
@@ -196,6 +198,7 @@ pub mod principals;
 pub mod relay;
 mod sessions;
 pub mod teams;
+pub mod webhooks;
 
 pub use sessions::NewSession;
 
