@@ -4,7 +4,7 @@
 //! gen-worker --server http://server:8080 --token "$CREATIVEFLOW_WORKER_TOKEN"
 //! ```
 //! Settings come from flags or `CREATIVEFLOW_SERVER`, `CREATIVEFLOW_WORKER_TOKEN` and
-//! `CREATIVEFLOW_WORKER_NAME`. The worker needs no database access, only the server's HTTP API.
+//! `CREATIVEFLOW_WORKER_NAME`; `CREATIVEFLOW_WORKER_PACE_MS` pauses after each sample (throttling). The worker needs no database access, only the server's HTTP API.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -32,7 +32,8 @@ fn main() -> ExitCode {
     let name = arg(&args, "--name")
         .or_else(|| std::env::var("CREATIVEFLOW_WORKER_NAME").ok())
         .unwrap_or_else(|| format!("gen-worker-{}", std::process::id()));
-    let config = WorkerConfig { server, token, name, poll_wait: Duration::from_secs(20) };
+    let pace = std::env::var("CREATIVEFLOW_WORKER_PACE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let config = WorkerConfig { server, token, name, poll_wait: Duration::from_secs(20), pace: Duration::from_millis(pace) };
     println!("gen-worker: leasing jobs from {}", config.server);
     match run(config, Arc::new(AtomicBool::new(false))) {
         Ok(()) => ExitCode::SUCCESS,

@@ -51,7 +51,7 @@ pub enum JobInput {
         /// The generation.
         generation_id: String,
         /// The request.
-        request: SampleRequest,
+        request: Box<SampleRequest>,
     },
     /// A final render of a chosen design.
     Final {

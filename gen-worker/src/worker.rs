@@ -32,6 +32,9 @@ pub struct WorkerConfig {
     pub name: String,
     /// How long one lease call waits for a job.
     pub poll_wait: Duration,
+    /// A pause after each uploaded sample (0 normally): throttles a worker sharing a busy host,
+    /// and lets tests stop a worker in the middle of a job.
+    pub pace: Duration,
 }
 
 /// Why the worker stopped.
@@ -272,6 +275,9 @@ impl Worker {
                 .map_err(|e| JobFailure::retry(format!("could not upload a sample: {e}")))?;
             if !r.status().is_success() {
                 return Err(JobFailure::retry(format!("uploading a sample answered {}", r.status())));
+            }
+            if !self.config.pace.is_zero() {
+                std::thread::sleep(self.config.pace);
             }
         }
         Ok(())

@@ -133,6 +133,7 @@ fn spawn_embedded_worker(state: &AppState, addr: std::net::SocketAddr) -> Option
         token: state.queue.embedded_token().to_owned(),
         name: "embedded".into(),
         poll_wait: std::time::Duration::from_millis(cfg.poll_max_ms.min(25_000)),
+        pace: std::time::Duration::ZERO,
     };
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();

@@ -131,7 +131,7 @@ async fn input_for(state: &AppState, job: &Job) -> Result<Option<JobInput>, ApiE
                     state.events.wake([g.user_id]);
                 }
             }
-            Ok(Some(JobInput::Samples { generation_id: g.id.to_string(), request }))
+            Ok(Some(JobInput::Samples { generation_id: g.id.to_string(), request: Box::new(request) }))
         }
         "final" => {
             let Some(f) = state.db.final_render(job.subject_id).await? else { return Ok(None) };

@@ -422,7 +422,6 @@ impl Database {
     }
 
     /// Records a final's output and marks it succeeded; false when it already ended.
-    #[expect(clippy::too_many_arguments, reason = "the columns of one row")]
     pub async fn complete_final(
         &self,
         id: Uuid,
