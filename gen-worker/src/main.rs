@@ -26,14 +26,17 @@ fn main() -> ExitCode {
     let server = arg(&args, "--server").or_else(|| std::env::var("CREATIVEFLOW_SERVER").ok());
     let token = arg(&args, "--token").or_else(|| std::env::var("CREATIVEFLOW_WORKER_TOKEN").ok());
     let (Some(server), Some(token)) = (server, token) else {
-        eprintln!("gen-worker: give --server URL and --token TOKEN (or CREATIVEFLOW_SERVER and CREATIVEFLOW_WORKER_TOKEN)");
+        eprintln!(
+            "gen-worker: give --server URL and --token TOKEN (or CREATIVEFLOW_SERVER and CREATIVEFLOW_WORKER_TOKEN)"
+        );
         return ExitCode::from(2);
     };
     let name = arg(&args, "--name")
         .or_else(|| std::env::var("CREATIVEFLOW_WORKER_NAME").ok())
         .unwrap_or_else(|| format!("gen-worker-{}", std::process::id()));
     let pace = std::env::var("CREATIVEFLOW_WORKER_PACE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-    let config = WorkerConfig { server, token, name, poll_wait: Duration::from_secs(20), pace: Duration::from_millis(pace) };
+    let config =
+        WorkerConfig { server, token, name, poll_wait: Duration::from_secs(20), pace: Duration::from_millis(pace) };
     println!("gen-worker: leasing jobs from {}", config.server);
     match run(config, Arc::new(AtomicBool::new(false))) {
         Ok(()) => ExitCode::SUCCESS,

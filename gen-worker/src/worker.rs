@@ -95,7 +95,8 @@ impl Worker {
     pub fn run(&self, stop: &AtomicBool) -> Result<(), WorkerError> {
         let mut backoff = Duration::from_millis(200);
         while !stop.load(Ordering::Relaxed) {
-            let request = LeaseRequest { worker: self.config.name.clone(), wait_ms: self.config.poll_wait.as_millis() as u64 };
+            let request =
+                LeaseRequest { worker: self.config.name.clone(), wait_ms: self.config.poll_wait.as_millis() as u64 };
             let answer = self.http.post(self.url("/lease")).bearer_auth(&self.config.token).json(&request).send();
             match answer {
                 Ok(r) if r.status() == StatusCode::NO_CONTENT => backoff = Duration::from_millis(200),
@@ -321,9 +322,13 @@ impl Worker {
             watermark,
             ..render::ExportOptions::new(export)
         };
-        let exported = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.renderer.export(&design, &assets, &options)))
-            .map_err(|_| JobFailure::retry("the renderer crashed"))?
-            .map_err(|e| JobFailure { message: format!("the final could not be rendered: {e}"), retryable: false })?;
+        let exported =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.renderer.export(&design, &assets, &options)))
+                .map_err(|_| JobFailure::retry("the renderer crashed"))?
+                .map_err(|e| JobFailure {
+                    message: format!("the final could not be rendered: {e}"),
+                    retryable: false,
+                })?;
         let (w, h) = if matches!(format, "pdf" | "svg") { (width, height) } else { (exported.width, exported.height) };
         let r = self
             .http

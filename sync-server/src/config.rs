@@ -295,6 +295,8 @@ const KEYS: &[&str] = &[
     "oidc",
     "billing",
     "webhooks",
+    "relay",
+    "generation",
 ];
 
 /// An environment value: TOML when it parses as a TOML value (numbers, arrays, booleans),
@@ -418,6 +420,17 @@ mod tests {
         let c = Config::load(Some(&file), env, &flags).unwrap();
         assert_eq!(c.bind.port(), 0);
         assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn the_defaults_file_itself_is_a_valid_config_file() {
+        // Every section of default.toml must be a key a config file may set.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("copy.toml");
+        std::fs::write(&file, include_str!("../config/default.toml")).unwrap();
+        let c = Config::load(Some(&file), |_: &str| None, &Overrides::default()).unwrap();
+        assert!(c.generation.embedded_worker);
+        assert_eq!(c.relay.ping_secs, 20);
     }
 
     #[test]

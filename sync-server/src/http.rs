@@ -217,7 +217,8 @@ async fn measure_and_limit(State(state): State<AppState>, request: Request, next
         request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().as_str().to_owned();
     // Workers are authenticated by token and poll all day: no per-IP budget for them.
-    let exempt = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics") || crate::api::workers::is_worker_path(&route);
+    let exempt =
+        matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics") || crate::api::workers::is_worker_path(&route);
     let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let response = match ip {
         Some(ip) if !exempt => match state.limits.check_ip(ip) {

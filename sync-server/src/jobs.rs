@@ -46,9 +46,10 @@ impl Queue {
         self.notify.notify_waiters();
     }
 
-    /// Waits until woken or `timeout` passes.
-    pub async fn wait(&self, timeout: Duration) {
-        let _ = tokio::time::timeout(timeout, self.notify.notified()).await;
+    /// The wake-up source: create and `enable` a `notified()` future *before* looking for
+    /// work, then await it, so a wake between the look and the wait is not lost.
+    pub fn notifier(&self) -> Arc<Notify> {
+        self.notify.clone()
     }
 
     /// The embedded worker's token.
@@ -195,7 +196,11 @@ pub async fn job_died(state: &AppState, job: &Job, message: &str) {
         }
         _ => {
             if let Ok(Some(f)) = state.db.final_render(job.subject_id).await
-                && state.db.set_final_status(f.id, &["queued", "running"], "failed", Some(message)).await.unwrap_or(false)
+                && state
+                    .db
+                    .set_final_status(f.id, &["queued", "running"], "failed", Some(message))
+                    .await
+                    .unwrap_or(false)
             {
                 final_failed(state, &f, message).await;
             }

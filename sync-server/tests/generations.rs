@@ -80,6 +80,18 @@ async fn bytes(server: &TestServer, who: &Account, path: &str) -> (u16, String, 
     (status, ct, r.bytes().await.unwrap().to_vec())
 }
 
+/// The first page's size from `pdfinfo` (poppler-utils, installed by `cargo xtask test`).
+fn pdf_page_size(pdf: &[u8]) -> Option<(f64, f64)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("final.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdfinfo").arg(&path).output().expect("pdfinfo (poppler-utils) is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("Page size:"))?;
+    let mut nums = line.split_whitespace().filter_map(|w| w.parse::<f64>().ok());
+    Some((nums.next()?, nums.next()?))
+}
+
 fn png_size(png: &[u8]) -> (u32, u32) {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     let w = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
@@ -87,11 +99,29 @@ fn png_size(png: &[u8]) -> (u32, u32) {
     (w, h)
 }
 
+/// A 480×360 PNG: sky, ground and a red subject.
+fn photo_png() -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(480, 360, |x, y| {
+        if (260..340).contains(&x) && (150..320).contains(&y) {
+            image::Rgba([200, 30, 40, 255])
+        } else if y > 220 {
+            image::Rgba([40, 110, 50, 255])
+        } else {
+            image::Rgba([120, 180, 230, 255])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
 /// Generates and waits for the four samples; returns the generation id.
 async fn generate(server: &TestServer, who: &Account, ws: &mut Socket, prompt: &str) -> String {
-    let (status, g) = server
-        .call("POST", "/generations", Some(&who.token), Some(json!({"prompt": prompt, "format": "instagram_post", "seed": 7})))
-        .await;
+    generate_with(server, who, ws, json!({"prompt": prompt, "format": "instagram_post", "seed": 7})).await
+}
+
+async fn generate_with(server: &TestServer, who: &Account, ws: &mut Socket, body: Value) -> String {
+    let (status, g) = server.call("POST", "/generations", Some(&who.token), Some(body)).await;
     assert_eq!(status, 202, "{g}");
     assert_eq!(g["status"], "queued");
     let id = g["id"].as_str().unwrap().to_owned();
@@ -105,7 +135,15 @@ async fn generate(server: &TestServer, who: &Account, ws: &mut Socket, prompt: &
     id
 }
 
-async fn final_of(server: &TestServer, who: &Account, ws: &mut Socket, generation: &str, index: u32, size: &str, format: &str) -> Value {
+async fn final_of(
+    server: &TestServer,
+    who: &Account,
+    ws: &mut Socket,
+    generation: &str,
+    index: u32,
+    size: &str,
+    format: &str,
+) -> Value {
     let (status, sel) = server
         .call(
             "POST",
@@ -144,7 +182,12 @@ async fn story(server: &TestServer) {
         .call("POST", &format!("/teams/{}/workbenches", who.team), Some(&who.token), Some(json!({"name": "Shoes"})))
         .await;
     let (_, p) = server
-        .call("POST", &format!("/workbenches/{}/projects", w["id"].as_str().unwrap()), Some(&who.token), Some(json!({"name": "Sale"})))
+        .call(
+            "POST",
+            &format!("/workbenches/{}/projects", w["id"].as_str().unwrap()),
+            Some(&who.token),
+            Some(json!({"name": "Sale"})),
+        )
         .await;
     let (status, sel) = server
         .call(
@@ -176,7 +219,10 @@ async fn story(server: &TestServer) {
     assert_eq!(status, 402, "{problem}");
     assert_eq!(balance(server, &who).await, 99, "a refused final holds nothing");
     let f = final_of(server, &who, &mut ws, &id, 2, "standard", "png").await;
-    assert_eq!((f["width"].as_i64(), f["height"].as_i64(), f["watermark"].as_bool()), (Some(1080), Some(1080), Some(true)));
+    assert_eq!(
+        (f["width"].as_i64(), f["height"].as_i64(), f["watermark"].as_bool()),
+        (Some(1080), Some(1080), Some(true))
+    );
     let (_, ct, png) = bytes(server, &who, f["download_url"].as_str().unwrap()).await;
     assert_eq!(ct, "image/png");
     assert_eq!(png_size(&png), (1080, 1080));
@@ -188,15 +234,50 @@ async fn story(server: &TestServer) {
         .await;
     assert_eq!(status, 200, "{b}");
     let before = balance(server, &who).await;
-    let id2 = generate(server, &who, &mut ws, "Grand opening of our new bakery on Saturday").await;
+    // With an uploaded photo: the worker fetches it and places it in the designs.
+    let photo = photo_png();
+    let r = server
+        .http
+        .post(format!("{}/api/v1/teams/{}/assets?filename=bakery.png", server.base, who.team))
+        .bearer_auth(&who.token)
+        .header("content-type", "application/octet-stream")
+        .body(photo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let asset: Value = r.json().await.unwrap();
+    let id2 = generate_with(
+        server,
+        &who,
+        &mut ws,
+        json!({"prompt": "Grand opening of our new bakery on Saturday", "photos": [asset["id"]], "seed": 3}),
+    )
+    .await;
+    let mut placed = 0;
+    for i in 0..4 {
+        let (_, _, design) = bytes(server, &who, &format!("/api/v1/generations/{id2}/samples/{i}/design")).await;
+        let design = editor_core::design_file::parse(&design).unwrap();
+        placed += design
+            .layers
+            .iter()
+            .filter(|l| matches!(&l.content, editor_core::LayerContent::Image(img) if img.asset.as_str() == asset["sha256"].as_str().unwrap()))
+            .count();
+    }
+    assert!(placed >= 2, "the photo is in the designs ({placed} layers)");
     let uhd = final_of(server, &who, &mut ws, &id2, 0, "uhd4k", "png").await;
-    assert_eq!((uhd["width"].as_i64(), uhd["height"].as_i64(), uhd["watermark"].as_bool()), (Some(3840), Some(3840), Some(false)));
+    assert_eq!(
+        (uhd["width"].as_i64(), uhd["height"].as_i64(), uhd["watermark"].as_bool()),
+        (Some(3840), Some(3840), Some(false))
+    );
     let (_, _, png) = bytes(server, &who, uhd["download_url"].as_str().unwrap()).await;
     assert_eq!(png_size(&png), (3840, 3840));
     let pdf = final_of(server, &who, &mut ws, &id2, 1, "standard", "pdf").await;
     let (_, ct, doc) = bytes(server, &who, pdf["download_url"].as_str().unwrap()).await;
     assert_eq!(ct, "application/pdf");
     assert!(doc.starts_with(b"%PDF-"), "a PDF");
+    // Vector pages are the design's size at 96 dpi: 1080 px = 810 pt.
+    assert_eq!(pdf_page_size(&doc), Some((810.0, 810.0)), "the page is the design's size");
     assert_eq!((pdf["width"].as_i64(), pdf["height"].as_i64()), (Some(1080), Some(1080)));
     // Pro: samples and standard finals are free; HD/4K exports are in the plan at 2 credits
     // each from its monthly credits (docs/billing.md).
@@ -208,11 +289,11 @@ async fn story(server: &TestServer) {
     assert_eq!(ids, vec![id2.as_str(), id.as_str()]);
 
     // Bad input is refused before anything is charged; another user sees nothing.
-    let (status, problem) =
-        server.call("POST", "/generations", Some(&who.token), Some(json!({"prompt": "   "}))).await;
+    let (status, problem) = server.call("POST", "/generations", Some(&who.token), Some(json!({"prompt": "   "}))).await;
     assert_eq!(status, 422, "{problem}");
-    let (status, _) =
-        server.call("POST", "/generations", Some(&who.token), Some(json!({"prompt": "x", "format": "billboard"}))).await;
+    let (status, _) = server
+        .call("POST", "/generations", Some(&who.token), Some(json!({"prompt": "x", "format": "billboard"})))
+        .await;
     assert_eq!(status, 422);
     let stranger = account(server, "stranger@example.com").await;
     let (status, _) = server.call("GET", &format!("/generations/{id}"), Some(&stranger.token), None).await;

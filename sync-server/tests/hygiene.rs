@@ -117,6 +117,11 @@ async fn openapi_documents_every_api_route_with_problems() {
         "/api/v1/workbenches/{id}/projects",
         "/api/v1/projects/{id}/creatives",
         "/api/v1/teams/{id}/assets",
+        "/api/v1/generations",
+        "/api/v1/generations/{id}/samples/{index}/select",
+        "/api/v1/finals/{id}/download",
+        "/api/v1/teams/{id}/billing",
+        "/api/v1/webhooks",
         "/metrics",
     ] {
         assert!(paths.contains_key(must), "{must} is missing from the spec; it has {:?}", paths.keys());

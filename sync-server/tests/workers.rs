@@ -4,7 +4,7 @@
 //! the user told in plain words; 100 parallel requests with credits for 10 give exactly 10
 //! accepted and 90 × 402.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code fails loudly")]
+#![expect(clippy::unwrap_used, reason = "test code fails loudly")]
 
 mod support;
 
@@ -92,7 +92,12 @@ async fn wait_for(ws: &mut Socket, kinds: &[&str]) -> Value {
 
 async fn generate(server: &TestServer, who: &Who) -> String {
     let (status, g) = server
-        .call("POST", "/generations", Some(&who.token), Some(json!({"prompt": "Spring plant sale, 20% off perennials"})))
+        .call(
+            "POST",
+            "/generations",
+            Some(&who.token),
+            Some(json!({"prompt": "Spring plant sale, 20% off perennials"})),
+        )
         .await;
     assert_eq!(status, 202, "{g}");
     g["id"].as_str().unwrap().to_owned()
@@ -175,9 +180,16 @@ async fn a_hundred_parallel_requests_with_credits_for_ten_accept_exactly_ten() {
     assert_eq!(balance(&server, &who).await, 10);
     let mut calls = Vec::new();
     for i in 0..100 {
-        let (http, url, token) = (server.http.clone(), format!("{}/api/v1/generations", server.base), who.token.clone());
+        let (http, url, token) =
+            (server.http.clone(), format!("{}/api/v1/generations", server.base), who.token.clone());
         calls.push(tokio::spawn(async move {
-            let r = http.post(url).bearer_auth(token).json(&json!({"prompt": format!("Flash sale number {i}")})).send().await.unwrap();
+            let r = http
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"prompt": format!("Flash sale number {i}")}))
+                .send()
+                .await
+                .unwrap();
             let status = r.status().as_u16();
             let body: Value = r.json().await.unwrap_or(Value::Null);
             (status, body)

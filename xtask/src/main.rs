@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve [SERVER FLAGS]|test|bench [server|relay|gen]|golden|contact-sheet|fuzz TARGET [SECONDS]>"
+                "usage: cargo xtask <serve [SERVER FLAGS]|test|bench [server|relay|gen|generation]|golden|contact-sheet|fuzz TARGET [SECONDS]>"
             );
             return ExitCode::from(2);
         }
@@ -399,6 +399,7 @@ fn bench(args: &[String]) -> Result<()> {
         Some("server") => return bench_server(),
         Some("relay") => return bench_relay(),
         Some("gen") => return bench_gen(),
+        Some("generation") => return bench_generation(),
         _ => {}
     }
     let mut cmd = cargo();
@@ -408,8 +409,18 @@ fn bench(args: &[String]) -> Result<()> {
     }
     run("criterion benches (editor-core, render)", &mut cmd)?;
     bench_gen()?;
+    bench_generation()?;
     bench_server()?;
     bench_relay()
+}
+
+/// The generation service end to end: previews, a 4K final and throughput with the embedded
+/// worker on this machine's cores.
+fn bench_generation() -> Result<()> {
+    run(
+        "generation service (four previews end to end, 4K final, preview sets per minute)",
+        cargo().args(["bench", "-p", "sync-server", "--bench", "generation"]),
+    )
 }
 
 /// The generation benchmark, pinned to one CPU (the goal is per core) when `taskset` exists.

@@ -351,11 +351,9 @@ async fn prepare(
         None => {
             principal.require_verified_or_grace(state.config.auth.verification_grace_hours)?;
             let user = state.db.user_by_id(principal.user_id).await?.ok_or(ApiError::Unauthorized("no account"))?;
-            let team = user
-                .personal_team_id
-                .as_deref()
-                .and_then(|t| Uuid::parse_str(t).ok())
-                .ok_or_else(|| ApiError::invalid("workbench_id", "this account has no personal space; name a workbench"))?;
+            let team = user.personal_team_id.as_deref().and_then(|t| Uuid::parse_str(t).ok()).ok_or_else(|| {
+                ApiError::invalid("workbench_id", "this account has no personal space; name a workbench")
+            })?;
             (team, None, None)
         }
     };
@@ -714,14 +712,27 @@ async fn select_sample(
         let built = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
             let design = design_file::parse(design_text.as_bytes()).map_err(internal)?;
             let doc = Document::from_design(&design).map_err(internal)?;
-            Ok((design.name.clone(), design.format.width, design.format.height, doc.encode_state_v2(), doc.state_vector_v1()))
+            Ok((
+                design.name.clone(),
+                design.format.width,
+                design.format.height,
+                doc.encode_state_v2(),
+                doc.state_vector_v1(),
+            ))
         })
         .await
         .map_err(internal)??;
         let (default_name, width, height, doc_v2, state_vector) = built;
         let name = check_name("name", given.as_deref().unwrap_or(&default_name))?;
-        let new =
-            NewCreative { project_id: project, name: &name, width, height, created_by: principal.user_id, doc_v2, state_vector };
+        let new = NewCreative {
+            project_id: project,
+            name: &name,
+            width,
+            height,
+            created_by: principal.user_id,
+            doc_v2,
+            state_vector,
+        };
         creative = Some(CreativeView::from(state.db.create_creative(new).await?));
     }
     let mut final_view = None;
@@ -809,6 +820,10 @@ async fn download_final(
         return Err(ApiError::NotFound);
     };
     let bytes = state.assets.get(sha).await.map_err(internal)?;
-    let disposition = format!("attachment; filename=\"creativeflow-{}.{}\"", f.id, if f.format == "jpeg" { "jpg" } else { &f.format });
+    let disposition = format!(
+        "attachment; filename=\"creativeflow-{}.{}\"",
+        f.id,
+        if f.format == "jpeg" { "jpg" } else { &f.format }
+    );
     Ok(([(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }

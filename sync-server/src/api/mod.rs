@@ -11,8 +11,8 @@ pub mod history;
 pub mod keys;
 pub mod oidc;
 pub mod teams;
-pub mod workers;
 pub mod webhooks;
+pub mod workers;
 
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;

@@ -78,7 +78,12 @@ async fn lease(
     let wait = Duration::from_millis(request.wait_ms.min(cfg.poll_max_ms).min(30_000));
     let deadline = tokio::time::Instant::now() + wait;
     let worker: String = request.worker.chars().take(100).collect();
+    let notify = state.queue.notifier();
     loop {
+        // Listen before looking, so work queued in between still wakes this call.
+        let woken = notify.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
         let (job, dead) = state.db.lease_job(&worker, cfg.lease_ms as i64).await?;
         for d in &dead {
             jobs::job_died(&state, d, jobs::GAVE_UP).await;
@@ -110,7 +115,7 @@ async fn lease(
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
         // Woken by new work; otherwise look again now and then for lapsed leases and backoffs.
-        state.queue.wait((deadline - now).min(Duration::from_millis(500))).await;
+        let _ = tokio::time::timeout((deadline - now).min(Duration::from_millis(500)), woken).await;
     }
 }
 
@@ -149,7 +154,14 @@ async fn input_for(state: &AppState, job: &Job) -> Result<Option<JobInput>, ApiE
             );
             let (width, height) = gen_worker::protocol::final_pixels(&f.size, w, h)
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("unknown final size {}", f.size)))?;
-            Ok(Some(JobInput::Final { final_id: f.id.to_string(), design, width, height, format: f.format.clone(), watermark: f.watermark != 0 }))
+            Ok(Some(JobInput::Final {
+                final_id: f.id.to_string(),
+                design,
+                width,
+                height,
+                format: f.format.clone(),
+                watermark: f.watermark != 0,
+            }))
         }
         other => Err(ApiError::Internal(anyhow::anyhow!("unknown job kind {other}"))),
     }
@@ -251,10 +263,7 @@ async fn put_output(
     let sha = crate::storage::sha256_hex(&bytes);
     let len = bytes.len() as i64;
     state.assets.put(&sha, bytes).await.map_err(|e| ApiError::Internal(e.into()))?;
-    state
-        .db
-        .complete_final(job.subject_id, &sha, &content_type, i64::from(q.width), i64::from(q.height), len)
-        .await?;
+    state.db.complete_final(job.subject_id, &sha, &content_type, i64::from(q.width), i64::from(q.height), len).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

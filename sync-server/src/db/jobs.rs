@@ -452,7 +452,13 @@ impl Database {
     }
 
     /// Moves a final between statuses (see [`Database::set_generation_status`]).
-    pub async fn set_final_status(&self, id: Uuid, from: &[&str], to: &str, error: Option<&str>) -> Result<bool, DbError> {
+    pub async fn set_final_status(
+        &self,
+        id: Uuid,
+        from: &[&str],
+        to: &str,
+        error: Option<&str>,
+    ) -> Result<bool, DbError> {
         const SQL: &str = "UPDATE finals SET status = $1, error = $2, \
                            completed_at = CASE WHEN $1 IN ('succeeded', 'failed') THEN $3 ELSE completed_at END \
                            WHERE id = $4 AND status IN ($5, $6, $7)";
@@ -539,7 +545,14 @@ impl Database {
         let now = now_ms();
         let id = id.to_string();
         let n = dual!(self, |pool, sql| {
-            sqlx::query(sql(SQL)).bind(now + lease_ms).bind(now).bind(&id).bind(token).execute(pool).await?.rows_affected()
+            sqlx::query(sql(SQL))
+                .bind(now + lease_ms)
+                .bind(now)
+                .bind(&id)
+                .bind(token)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(n > 0)
     }
@@ -566,7 +579,8 @@ impl Database {
         retry: bool,
         backoff_ms: i64,
     ) -> Result<FailOutcome, DbError> {
-        const GET: &str = "SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND status = 'leased' AND lease_token = $2";
+        const GET: &str =
+            "SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND status = 'leased' AND lease_token = $2";
         const REQUEUE: &str = "UPDATE jobs SET status = 'queued', lease_token = NULL, run_after = $1, last_error = $2, \
                                updated_at = $3 WHERE id = $4";
         const DEAD: &str =
