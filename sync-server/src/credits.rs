@@ -32,22 +32,14 @@ pub enum FinalSize {
     Standard,
     /// 2160 px on the short side.
     Hd,
-    /// 4K: 3840 px on the short side.
+    /// 4K: 3840 px on the long side, never smaller than HD (see
+    /// `gen_worker::protocol::final_pixels`).
     Uhd4k,
 }
 
 impl FinalSize {
     /// Every size, smallest first.
     pub const ALL: [FinalSize; 3] = [FinalSize::Standard, FinalSize::Hd, FinalSize::Uhd4k];
-
-    /// Pixels on the short side of the export.
-    pub fn short_side_px(self) -> u32 {
-        match self {
-            FinalSize::Standard => 1080,
-            FinalSize::Hd => 2160,
-            FinalSize::Uhd4k => 3840,
-        }
-    }
 
     /// The name used in plans, the API and the ledger.
     pub fn as_str(self) -> &'static str {

@@ -176,6 +176,24 @@ fn failed_metric(state: &AppState, what: &str, id: Uuid, message: &str) {
     }
 }
 
+/// Every lease length: fails the jobs whose last worker died (see
+/// [`crate::db::Database::reap_dead_jobs`]), so a generation never waits for a worker that will
+/// not come back.
+pub async fn reaper(state: AppState) {
+    let every = Duration::from_millis(state.config.generation.lease_ms.clamp(200, 60_000));
+    loop {
+        tokio::time::sleep(every).await;
+        match state.db.reap_dead_jobs().await {
+            Ok(dead) => {
+                for job in &dead {
+                    job_died(&state, job, GAVE_UP).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not reap dead generation jobs"),
+        }
+    }
+}
+
 /// The plain message for a job that ran out of attempts.
 pub const GAVE_UP: &str =
     "Something went wrong on our side while making your designs. You have not been charged; try again.";

@@ -94,6 +94,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let background = mail::spawn_sender(state.clone());
     let sweeper = tokio::spawn(housekeeping(state.clone()));
     let embedded = spawn_embedded_worker(&state, addr);
+    let reaper = tokio::spawn(jobs::reaper(state.clone()));
     let webhook_sender = webhooks::spawn_sender(state.clone())?;
     // Nagle's algorithm would hold small frames (relay echoes, presence) until the peer's
     // delayed ACK: tens of milliseconds per acknowledgement.
@@ -107,6 +108,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await?;
     background.abort();
     sweeper.abort();
+    reaper.abort();
     if let Some(stop) = embedded {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }

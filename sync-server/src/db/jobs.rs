@@ -343,11 +343,24 @@ impl Database {
         const SQL: &str = "UPDATE generations SET status = $1, error = $2, updated_at = $3, \
                            completed_at = CASE WHEN $1 IN ('succeeded', 'failed', 'canceled') THEN $3 ELSE completed_at END \
                            WHERE id = $4 AND status IN ($5, $6, $7)";
+        self.move_status(SQL, id, from, to, error).await
+    }
+
+    /// Runs a status update `SQL` (`$1` new status, `$2` error, `$3` now, `$4` id, `$5..$7`
+    /// the statuses it may leave); whether a row changed.
+    async fn move_status(
+        &self,
+        sql_text: &'static str,
+        id: Uuid,
+        from: &[&str],
+        to: &str,
+        error: Option<&str>,
+    ) -> Result<bool, DbError> {
         let id = id.to_string();
         let now = now_ms();
         let [a, b, c] = three(from);
         let changed = dual!(self, |pool, sql| {
-            sqlx::query(sql(SQL))
+            sqlx::query(sql(sql_text))
                 .bind(to)
                 .bind(error)
                 .bind(now)
@@ -462,23 +475,7 @@ impl Database {
         const SQL: &str = "UPDATE finals SET status = $1, error = $2, \
                            completed_at = CASE WHEN $1 IN ('succeeded', 'failed') THEN $3 ELSE completed_at END \
                            WHERE id = $4 AND status IN ($5, $6, $7)";
-        let id = id.to_string();
-        let now = now_ms();
-        let [a, b, c] = three(from);
-        let changed = dual!(self, |pool, sql| {
-            sqlx::query(sql(SQL))
-                .bind(to)
-                .bind(error)
-                .bind(now)
-                .bind(&id)
-                .bind(a)
-                .bind(b)
-                .bind(c)
-                .execute(pool)
-                .await?
-                .rows_affected()
-        });
-        Ok(changed > 0)
+        self.move_status(SQL, id, from, to, error).await
     }
 
     /// Leases the oldest ready job for `worker` for `lease_ms`: a queued job whose backoff has
@@ -528,6 +525,32 @@ impl Database {
                 }
             }
             (leased, dead)
+        }))
+    }
+
+    /// Marks dead the leased jobs whose lease lapsed with no attempts left (their worker died
+    /// on the last try) and returns them, so they fail even when no worker is polling.
+    pub async fn reap_dead_jobs(&self) -> Result<Vec<Job>, DbError> {
+        const PICK: &str = concat!(
+            job_columns!(),
+            "WHERE status = 'leased' AND lease_expires_at < $1 AND attempts >= max_attempts LIMIT 100"
+        );
+        const DEAD: &str = "UPDATE jobs SET status = 'dead', lease_token = NULL, updated_at = $1, \
+                            last_error = COALESCE(last_error, 'the worker stopped answering') \
+                            WHERE id = $2 AND status = 'leased'";
+        let now = now_ms();
+        Ok(write_tx!(self, |tx, sql| {
+            let jobs: Vec<Job> = sqlx::query_as(sql(PICK)).bind(now).fetch_all(&mut *tx).await?;
+            let mut dead = Vec::with_capacity(jobs.len());
+            for mut job in jobs {
+                let n =
+                    sqlx::query(sql(DEAD)).bind(now).bind(job.id.to_string()).execute(&mut *tx).await?.rows_affected();
+                if n == 1 {
+                    job.status = "dead".into();
+                    dead.push(job);
+                }
+            }
+            dead
         }))
     }
 
