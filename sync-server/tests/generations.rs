@@ -283,10 +283,19 @@ async fn story(server: &TestServer) {
     // each from its monthly credits (docs/billing.md).
     assert_eq!(balance(server, &who).await, before - 8, "Pro: only the 4K export is charged");
 
-    // History lists both, newest first.
+    // Regenerate: the same request with the next seed, linked to its parent.
+    let (status, again) = server.call("POST", &format!("/generations/{id2}/regenerate"), Some(&who.token), None).await;
+    assert_eq!(status, 202, "{again}");
+    assert_eq!(again["parent_id"], id2.as_str());
+    let (_, parent) = server.call("GET", &format!("/generations/{id2}"), Some(&who.token), None).await;
+    assert_eq!(again["seed"].as_u64(), parent["seed"].as_u64().map(|s| s + 1));
+    let id3 = again["id"].as_str().unwrap().to_owned();
+    until(&mut ws, "generation_completed", "generation_id", &id3).await;
+
+    // History lists them all, newest first.
     let (_, list) = server.call("GET", "/generations", Some(&who.token), None).await;
     let ids: Vec<&str> = list["items"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec![id2.as_str(), id.as_str()]);
+    assert_eq!(ids, vec![id3.as_str(), id2.as_str(), id.as_str()]);
 
     // Bad input is refused before anything is charged; another user sees nothing.
     let (status, problem) = server.call("POST", "/generations", Some(&who.token), Some(json!({"prompt": "   "}))).await;

@@ -182,7 +182,12 @@ async fn story(server: &TestServer) {
             (Action::ViewBilling, "GET", format!("/teams/{team}/billing/usage"), None),
             (Action::ManageBilling, "PUT", format!("/teams/{team}/billing/plan"), Some(json!({"plan": "free"}))),
             // Generating with a workbench's brand kit charges its team: an editing action.
-            (Action::Edit, "POST", "/generations".to_owned(), Some(json!({"prompt": "Spring sale", "workbench_id": wbid}))),
+            (
+                Action::Edit,
+                "POST",
+                "/generations".to_owned(),
+                Some(json!({"prompt": "Spring sale", "workbench_id": wbid})),
+            ),
         ];
         for (action, method, path, body) in cases {
             let (status, answer) = server.call(method, &path, Some(&w.token), body).await;

@@ -208,3 +208,25 @@ async fn a_hundred_parallel_requests_with_credits_for_ten_accept_exactly_ten() {
     assert_eq!((accepted, refused), (10, 90));
     assert_eq!(balance(&server, &who).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_queued_generation_can_be_canceled_and_costs_nothing() {
+    // No worker runs: the generation waits in the queue.
+    let server = remote_only_server();
+    let who = account(&server, "patient@example.com").await;
+    let id = generate(&server, &who).await;
+    assert_eq!(balance(&server, &who).await, 99);
+    let (status, g) = server.call("POST", &format!("/generations/{id}/cancel"), Some(&who.token), None).await;
+    assert_eq!(status, 200, "{g}");
+    assert_eq!(g["status"], "canceled");
+    assert_eq!(balance(&server, &who).await, 100, "the hold was released");
+    let (status, _) = server.call("POST", &format!("/generations/{id}/cancel"), Some(&who.token), None).await;
+    assert_eq!(status, 409, "it already ended");
+    // A worker that starts now finds nothing to do for it.
+    let mut w = start_worker(&server, 0);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, g) = server.call("GET", &format!("/generations/{id}"), Some(&who.token), None).await;
+    assert_eq!((g["status"].as_str(), g["samples"].as_array().map(Vec::len)), (Some("canceled"), Some(0)));
+    w.kill().unwrap();
+    w.wait().unwrap();
+}
