@@ -292,18 +292,7 @@ fn parse_format(body: &NewGenerationBody) -> Result<Format, ApiError> {
 }
 
 fn today() -> (i32, u8, u8) {
-    let days = crate::db::now_ms().div_euclid(86_400_000);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
+    let (y, m, d) = crate::db::civil_date(crate::db::now_ms());
     (i32::try_from(y).unwrap_or(2026), u8::try_from(m).unwrap_or(1), u8::try_from(d).unwrap_or(1))
 }
 

@@ -217,6 +217,10 @@ fn three<'a>(from: &[&'a str]) -> [&'a str; 3] {
     let first = from.first().copied().unwrap_or("");
     [first, from.get(1).copied().unwrap_or(first), from.get(2).copied().unwrap_or(first)]
 }
+/// Ends a leased job whose worker stopped answering on its last attempt (`$1` now, `$2` id).
+const LAPSED_DEAD: &str = "UPDATE jobs SET status = 'dead', lease_token = NULL, updated_at = $1, \
+                           last_error = COALESCE(last_error, 'the worker stopped answering') \
+                           WHERE id = $2 AND status = 'leased'";
 const INSERT_JOB: &str = "INSERT INTO jobs (id, kind, subject_id, status, attempts, max_attempts, run_after, \
                           created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5, $5)";
 
@@ -490,8 +494,6 @@ impl Database {
         const LEASE: &str = "UPDATE jobs SET status = 'leased', attempts = attempts + 1, lease_token = $1, \
                              leased_by = $2, lease_expires_at = $3, updated_at = $4 \
                              WHERE id = $5 AND attempts = $6 AND status = $7";
-        const DEAD: &str = "UPDATE jobs SET status = 'dead', lease_token = NULL, updated_at = $1, \
-                            last_error = COALESCE(last_error, 'the worker stopped answering') WHERE id = $2 AND status = 'leased'";
         let now = now_ms();
         Ok(write_tx!(self, |tx, sql| {
             let candidates: Vec<Job> = sqlx::query_as(sql(PICK)).bind(now).fetch_all(&mut *tx).await?;
@@ -499,7 +501,7 @@ impl Database {
             let mut leased = None;
             for mut job in candidates {
                 if job.status == "leased" && job.attempts >= job.max_attempts {
-                    sqlx::query(sql(DEAD)).bind(now).bind(job.id.to_string()).execute(&mut *tx).await?;
+                    sqlx::query(sql(LAPSED_DEAD)).bind(now).bind(job.id.to_string()).execute(&mut *tx).await?;
                     job.status = "dead".into();
                     dead.push(job);
                     continue;
@@ -535,16 +537,17 @@ impl Database {
             job_columns!(),
             "WHERE status = 'leased' AND lease_expires_at < $1 AND attempts >= max_attempts LIMIT 100"
         );
-        const DEAD: &str = "UPDATE jobs SET status = 'dead', lease_token = NULL, updated_at = $1, \
-                            last_error = COALESCE(last_error, 'the worker stopped answering') \
-                            WHERE id = $2 AND status = 'leased'";
         let now = now_ms();
         Ok(write_tx!(self, |tx, sql| {
             let jobs: Vec<Job> = sqlx::query_as(sql(PICK)).bind(now).fetch_all(&mut *tx).await?;
             let mut dead = Vec::with_capacity(jobs.len());
             for mut job in jobs {
-                let n =
-                    sqlx::query(sql(DEAD)).bind(now).bind(job.id.to_string()).execute(&mut *tx).await?.rows_affected();
+                let n = sqlx::query(sql(LAPSED_DEAD))
+                    .bind(now)
+                    .bind(job.id.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 if n == 1 {
                     job.status = "dead".into();
                     dead.push(job);

@@ -87,6 +87,22 @@ pub(crate) fn conflict(e: sqlx::Error, what: &'static str) -> DbError {
     }
 }
 
+/// The UTC calendar date (year, month 1–12, day 1–31) of `ms` since the Unix epoch (Howard
+/// Hinnant's `civil_from_days`).
+pub fn civil_date(ms: i64) -> (i64, u32, u32) {
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    // month is 1..=12 and day 1..=31 by construction.
+    (year, month as u32, day as u32)
+}
+
 /// Milliseconds since the Unix epoch, UTC.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
