@@ -28,6 +28,8 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Local state: SQLite database, assets.
     pub data_dir: PathBuf,
+    /// The web app bundle served at `/` (from `cargo xtask web`); empty: no app, only the API.
+    pub web_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; empty means SQLite in `data_dir`.
     pub database_url: String,
     /// The URL users reach the server at.
@@ -279,11 +281,14 @@ pub struct Overrides {
     pub public_url: Option<String>,
     /// `--log-format`.
     pub log_format: Option<String>,
+    /// `--web-dir`.
+    pub web_dir: Option<PathBuf>,
 }
 
 const KEYS: &[&str] = &[
     "bind",
     "data_dir",
+    "web_dir",
     "database_url",
     "public_url",
     "log_format",
@@ -342,6 +347,7 @@ impl Config {
             ("database_url", flags.database_url.clone()),
             ("public_url", flags.public_url.clone()),
             ("log_format", flags.log_format.clone()),
+            ("web_dir", flags.web_dir.as_ref().map(|p| p.display().to_string())),
         ];
         // Top-level keys as CREATIVEFLOW_KEY; keys of sections as CREATIVEFLOW_SECTION__KEY.
         let scalars: Vec<(String, Option<String>)> = table
@@ -356,7 +362,9 @@ impl Config {
             let Some(raw) = env(&var) else { continue };
             let value = match path.as_str() {
                 // Strings stay strings even when they look like TOML.
-                "bind" | "data_dir" | "database_url" | "public_url" | "log_format" => toml::Value::String(raw),
+                "bind" | "data_dir" | "web_dir" | "database_url" | "public_url" | "log_format" => {
+                    toml::Value::String(raw)
+                }
                 _ => env_value(&raw),
             };
             match path.split_once('.') {

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -109,8 +109,9 @@ pub fn router(state: AppState) -> Router {
         // The docs UI needs its own inline script and styles; nothing loads from elsewhere.
         (
             "content-security-policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
-             script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
+             script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'; \
+             frame-ancestors 'none'",
         ),
     ];
     let (api, doc) = api();
@@ -127,7 +128,9 @@ pub fn router(state: AppState) -> Router {
         .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
         .max_age(std::time::Duration::from_secs(600));
     let mut router = Router::new()
-        .route("/", get(index))
+        .route("/", get(crate::web::root))
+        .route("/assets/{*path}", get(crate::web::asset))
+        .route("/templates/{file}", get(crate::web::template_thumbnail))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -136,7 +139,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::events::routes())
         .merge(crate::api::workers::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", doc))
-        .fallback(not_found)
+        .fallback(crate::web::app_or_not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), measure_and_limit))
         .with_state(state)
         .layer(cors)
@@ -155,19 +158,6 @@ pub fn router(state: AppState) -> Router {
     router
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-}
-
-async fn index() -> Html<&'static str> {
-    Html(concat!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-        "<title>CreativeFlow</title></head><body style=\"font-family:system-ui,sans-serif;max-width:40rem;",
-        "margin:3rem auto;padding:0 1rem;line-height:1.5\"><h1>CreativeFlow server</h1>",
-        "<p>The server is running. The web app arrives later; until then:</p><ul>",
-        "<li><a href=\"/api/docs\">API documentation</a> (<a href=\"/api/openapi.json\">OpenAPI spec</a>)</li>",
-        "<li><a href=\"/healthz\">Health</a> and <a href=\"/readyz\">readiness</a></li>",
-        "</ul></body></html>"
-    ))
 }
 
 /// Liveness: the process serves requests.
@@ -218,7 +208,8 @@ async fn measure_and_limit(State(state): State<AppState>, request: Request, next
     let method = request.method().as_str().to_owned();
     // Workers are authenticated by token and poll all day: no per-IP budget for them.
     let exempt =
-        matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics") || crate::api::workers::is_worker_path(&route);
+        matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics" | "/assets/{*path}" | "/templates/{file}")
+            || crate::api::workers::is_worker_path(&route);
     let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let response = match ip {
         Some(ip) if !exempt => match state.limits.check_ip(ip) {
@@ -277,8 +268,4 @@ async fn as_problem(response: Response) -> Response {
         ),
         _ => response,
     }
-}
-
-async fn not_found() -> Response {
-    problem(StatusCode::NOT_FOUND, "not-found", "Not found", "no such resource")
 }

@@ -140,6 +140,7 @@ pub async fn final_succeeded(state: &AppState, f: &Final) {
     let payload = json!({
         "final_id": f.id,
         "generation_id": f.generation_id,
+        "creative_id": f.creative_id,
         "status": "succeeded",
         "download": format!("/api/v1/finals/{}/download", f.id),
     });
@@ -155,7 +156,14 @@ pub async fn final_failed(state: &AppState, f: &Final, message: &str) {
         tracing::error!(error = %e, final_id = %f.id, "could not release a failed final's credits");
     }
     failed_metric(state, "final", f.id, message);
-    let payload = json!({"final_id": f.id, "generation_id": f.generation_id, "status": "failed", "message": message, "charged": false});
+    let payload = json!({
+        "final_id": f.id,
+        "generation_id": f.generation_id,
+        "creative_id": f.creative_id,
+        "status": "failed",
+        "message": message,
+        "charged": false,
+    });
     tell(state, f.user_id, "final_failed", payload.clone()).await;
     webhook(state, f.user_id, "final.failed", payload).await;
 }

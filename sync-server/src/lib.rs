@@ -22,6 +22,7 @@ pub mod mail;
 pub mod metrics;
 pub mod relay;
 pub mod storage;
+pub mod web;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -34,6 +34,9 @@ struct Args {
     /// pretty or json.
     #[arg(long)]
     log_format: Option<String>,
+    /// The web app bundle to serve at / (built by `cargo xtask web`).
+    #[arg(long)]
+    web_dir: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         database_url: args.database_url,
         public_url: args.public_url,
         log_format: args.log_format,
+        web_dir: args.web_dir,
     };
     let config = match Config::load(args.config.as_deref(), |k| std::env::var(k).ok(), &flags) {
         Ok(c) => c,

@@ -1,6 +1,8 @@
 //! `cargo xtask`: build orchestration for CreativeFlow.
 //!
 //! - `cargo xtask serve` — builds and starts the server (http://127.0.0.1:8080 by default).
+//! - `cargo xtask web` — builds the web app bundle (wasm32 + wasm-bindgen, hashed assets with
+//!   gzip twins, template thumbnails) into `$CARGO_TARGET_DIR/web`.
 //! - `cargo xtask test` — the whole suite: formatting, lints (warnings denied), the wasm32 build
 //!   of editor-core, every workspace test, and a compile check of the fuzz targets. Lanes that
 //!   need a server (PostgreSQL, Redis) run when their URLs are set; under `CI=true` the local
@@ -30,9 +32,10 @@ fn main() -> ExitCode {
         Some("golden") => golden(),
         Some("contact-sheet") => contact_sheet(),
         Some("serve") => serve(&args[1..]),
+        Some("web") => web().map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve [SERVER FLAGS]|test|bench [server|relay|gen|generation]|golden|contact-sheet|fuzz TARGET [SECONDS]>"
+                "usage: cargo xtask <serve [SERVER FLAGS]|web|test|bench [server|relay|gen|generation|web]|golden|contact-sheet|fuzz TARGET [SECONDS]>"
             );
             return ExitCode::from(2);
         }
@@ -155,6 +158,7 @@ fn test() -> Result<()> {
     counts.add(&gpu);
 
     counts.add(&schemathesis()?);
+    counts.add(&browser_tests()?);
 
     // The fuzz targets live outside the workspace (cargo-fuzz needs nightly to run them);
     // a stable compile check keeps them from rotting.
@@ -291,7 +295,75 @@ fn ensure_node_packages() -> Result<bool> {
         }
         return Ok(false);
     }
-    let dir = root().join("tests/interop");
+    npm_ci(&root().join("tests/interop"), "yjs and y-websocket for the interop test")?;
+    Ok(true)
+}
+
+/// The browser end-to-end lane (`tests/e2e`): builds the web bundle, makes sure Debian's
+/// Chromium and the pinned npm packages (playwright-core, axe-core) are there, and runs the
+/// node test files against the real server binary. Screenshots land in
+/// `target/e2e-screenshots/`.
+fn browser_tests() -> Result<Counts> {
+    let web_dir = web()?;
+    let chromium = env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).is_file() {
+        let root_user = Command::new("id").arg("-u").output().map(|o| o.stdout.trim_ascii() == b"0").unwrap_or(false);
+        if !root_user || !which("apt-get") {
+            bail!(
+                "the browser tests need Chromium (Debian: sudo apt-get install -y chromium), or CHROMIUM=/path/to/chrome"
+            );
+        }
+        run("apt-get update", Command::new("apt-get").args(["update", "-qq"]))?;
+        run(
+            "apt-get install chromium",
+            Command::new("apt-get")
+                .args(["install", "-y", "-qq", "--no-install-recommends", "chromium"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
+    }
+    if !which("node") || !which("npm") {
+        bail!("the browser tests need node and npm (Debian: apt-get install nodejs npm)");
+    }
+    let dir = root().join("tests/e2e");
+    npm_ci(&dir, "playwright-core and axe-core for the browser tests")?;
+    let binary = target_dir().join("debug").join("sync-server");
+    if !binary.is_file() {
+        run("build sync-server", cargo().args(["build", "--locked", "-p", "sync-server"]))?;
+    }
+    let tap = target_dir().join("e2e.tap");
+    let mut cmd = Command::new("node");
+    cmd.current_dir(&dir)
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec", "--test-reporter-destination=stdout"])
+        .args(["--test-reporter=tap", "--test-reporter-destination"])
+        .arg(&tap)
+        .env("SYNC_SERVER_BIN", &binary)
+        .env("WEB_DIR", &web_dir)
+        .env("CHROMIUM", &chromium)
+        .env("SCREENSHOT_DIR", root().join("target").join("e2e-screenshots"));
+    let files: Vec<String> = std::fs::read_dir(&dir)?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".test.mjs"))
+        .collect();
+    let mut files = files;
+    files.sort();
+    cmd.args(&files);
+    let outcome = run("browser end-to-end tests (playwright-core + Chromium, axe-core)", &mut cmd);
+    let text = std::fs::read_to_string(&tap).unwrap_or_default();
+    let count = |key: &str| {
+        text.lines().find_map(|l| l.strip_prefix(&format!("# {key} "))?.trim().parse::<u64>().ok()).unwrap_or(0)
+    };
+    let counts = Counts { passed: count("pass"), failed: count("fail"), ignored: count("skipped") + count("todo") };
+    eprintln!("screenshots: {}", root().join("target").join("e2e-screenshots").display());
+    if let Err(e) = outcome {
+        println!("tests: {} passed, {} failed, {} skipped", counts.passed, counts.failed.max(1), counts.ignored);
+        return Err(e);
+    }
+    Ok(counts)
+}
+
+/// `npm ci` in `dir` unless its lockfile is already installed.
+fn npm_ci(dir: &Path, what: &str) -> Result<()> {
     let lock = dir.join("package-lock.json");
     let installed = dir.join("node_modules/.package-lock.json");
     let fresh = match (
@@ -303,11 +375,11 @@ fn ensure_node_packages() -> Result<bool> {
     };
     if !fresh {
         run(
-            "npm ci (yjs and y-websocket for the interop test)",
-            Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(&dir),
+            &format!("npm ci ({what})"),
+            Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(dir),
         )?;
     }
-    Ok(true)
+    Ok(())
 }
 
 fn which(tool: &str) -> bool {
@@ -317,11 +389,14 @@ fn which(tool: &str) -> bool {
 /// Builds and starts the server with its embedded defaults (SQLite in ./data, 127.0.0.1:8080);
 /// extra arguments go to the server (`cargo xtask serve --bind 127.0.0.1:9000`).
 fn serve(args: &[String]) -> Result<()> {
+    let web_dir = web()?;
     run("build sync-server", cargo().args(["build", "-p", "sync-server"]))?;
     let binary = target_dir().join("debug").join("sync-server");
     eprintln!("\nCreativeFlow: starting the server (Ctrl-C stops it); it prints the URL to open");
     let status = Command::new(&binary)
         .current_dir(root())
+        .arg("--web-dir")
+        .arg(&web_dir)
         .args(args)
         .status()
         .with_context(|| format!("could not start {}", binary.display()))?;
@@ -400,6 +475,7 @@ fn bench(args: &[String]) -> Result<()> {
         Some("relay") => return bench_relay(),
         Some("gen") => return bench_gen(),
         Some("generation") => return bench_generation(),
+        Some("web") => return bench_web(),
         _ => {}
     }
     let mut cmd = cargo();
@@ -411,7 +487,23 @@ fn bench(args: &[String]) -> Result<()> {
     bench_gen()?;
     bench_generation()?;
     bench_server()?;
-    bench_relay()
+    bench_relay()?;
+    bench_web()
+}
+
+/// The web app: bundle size (gzipped wasm, first load) and the dashboard's Largest Contentful
+/// Paint in headless Chromium with 4× CPU throttling, against the release server.
+fn bench_web() -> Result<()> {
+    let web_dir = web()?;
+    run("build the release server", cargo().args(["build", "--release", "--locked", "-p", "sync-server"]))?;
+    let dir = root().join("tests/e2e");
+    npm_ci(&dir, "playwright-core and axe-core")?;
+    let mut cmd = Command::new("node");
+    cmd.current_dir(&dir)
+        .arg("bench/lcp.mjs")
+        .env("SYNC_SERVER_BIN", target_dir().join("release").join("sync-server"))
+        .env("WEB_DIR", &web_dir);
+    run("dashboard LCP with 4x CPU throttling (headless Chromium)", &mut cmd)
 }
 
 /// The generation service end to end: previews, a 4K final and throughput with the embedded
@@ -487,4 +579,159 @@ fn fuzz(args: &[String]) -> Result<()> {
         .arg("--")
         .arg(format!("-max_total_time={seconds}"));
     run(&format!("fuzz {target} for {seconds} s"), &mut cmd)
+}
+
+/// The wasm-bindgen version xtask links (`wasm-bindgen-cli-support`, pinned in xtask/Cargo.toml).
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+/// Builds the web app into `$CARGO_TARGET_DIR/web`: the app for wasm32 (profile
+/// `wasm-release`), wasm-bindgen's JS glue, content-hashed file names under `assets/` with gzip
+/// twins, `index.html`, and the template thumbnails under `templates/`. Answers the folder.
+fn web() -> Result<PathBuf> {
+    ensure_wasm_target()?;
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let locked = lock
+        .split("[[package]]")
+        .find(|p| p.contains("\nname = \"wasm-bindgen\"\n"))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")?.strip_suffix('"').map(str::to_owned)));
+    if locked.as_deref() != Some(WASM_BINDGEN_VERSION) {
+        bail!(
+            "Cargo.lock has wasm-bindgen {locked:?} but xtask's wasm-bindgen-cli-support is {WASM_BINDGEN_VERSION}: \
+             pin both to one version (app/Cargo.toml and xtask/Cargo.toml)"
+        );
+    }
+    run(
+        "build the web app (wasm32, profile wasm-release)",
+        cargo().args([
+            "build",
+            "--locked",
+            "-p",
+            "app",
+            "--bin",
+            "app",
+            "--target",
+            WASM_TARGET,
+            "--profile",
+            "wasm-release",
+        ]),
+    )?;
+    let wasm = target_dir().join(WASM_TARGET).join("wasm-release").join("app.wasm");
+    let out = target_dir().join("web");
+    let glue = target_dir().join("web-bindgen");
+    for dir in [&out, &glue] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
+        }
+    }
+    std::fs::create_dir_all(out.join("assets"))?;
+    let started = Instant::now();
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .out_name("app")
+        .web(true)
+        .map_err(|e| anyhow::anyhow!("wasm-bindgen: {e}"))?
+        .typescript(false)
+        .generate(&glue)
+        .map_err(|e| anyhow::anyhow!("wasm-bindgen: {e}"))?;
+    eprintln!("wasm-bindgen: {:.1} s", started.elapsed().as_secs_f64());
+
+    let mut css = std::fs::read_to_string(root().join("app/web/style.css"))?;
+    let screens = root().join("app/web/screens");
+    if let Ok(entries) = std::fs::read_dir(&screens) {
+        let mut files: Vec<PathBuf> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "css")).collect();
+        files.sort();
+        for f in files {
+            css.push_str(&format!("\n/* {} */\n", f.file_name().unwrap_or_default().to_string_lossy()));
+            css.push_str(&std::fs::read_to_string(&f)?);
+        }
+    }
+    std::fs::write(glue.join("style.css"), &css)?;
+    std::fs::write(
+        glue.join("boot.js"),
+        "import init from \"./app.js\";\ninit({ module_or_path: new URL(\"./app_bg.wasm\", import.meta.url) });\n",
+    )?;
+    // Everything goes under one folder named by the hash of its contents (wasm-bindgen's JS
+    // imports its snippets by relative paths), so every file can be cached for a year.
+    let mut files = Vec::new();
+    collect_files(&glue, &glue, &mut files)?;
+    files.sort();
+    let mut all = Vec::new();
+    for rel in &files {
+        all.extend_from_slice(rel.to_string_lossy().as_bytes());
+        all.extend_from_slice(&std::fs::read(glue.join(rel))?);
+    }
+    let bundle = hashed("b", "", &all).trim_end_matches('.').to_owned();
+    let assets = out.join("assets").join(&bundle);
+    let mut first_load_gz = 0usize;
+    let mut wasm_size = (0usize, 0usize);
+    for rel in &files {
+        let bytes = std::fs::read(glue.join(rel))?;
+        let dest = assets.join(rel);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&dest, &bytes)?;
+        let gz = gzip(&bytes)?;
+        first_load_gz += gz.len();
+        if rel.as_os_str() == "app_bg.wasm" {
+            wasm_size = (bytes.len(), gz.len());
+        }
+        let mut gz_name = dest.clone().into_os_string();
+        gz_name.push(".gz");
+        std::fs::write(gz_name, &gz)?;
+        eprintln!("  assets/{bundle}/{}: {} bytes, {} gzipped", rel.display(), bytes.len(), gz.len());
+    }
+    let index = std::fs::read_to_string(root().join("app/web/index.html"))?.replace("{{BUNDLE}}", &bundle);
+    std::fs::write(out.join("index.html"), index)?;
+    let sizes = format!(
+        "{{\"wasm_bytes\": {}, \"wasm_gzip_bytes\": {}, \"first_load_gzip_bytes\": {first_load_gz}}}\n",
+        wasm_size.0, wasm_size.1
+    );
+    std::fs::write(out.join("sizes.json"), &sizes)?;
+    eprintln!(
+        "web bundle: {} (wasm {:.2} MB gzipped; first load {:.2} MB gzipped)",
+        out.display(),
+        wasm_size.1 as f64 / 1e6,
+        first_load_gz as f64 / 1e6
+    );
+
+    let example = root().join("gen-worker/examples/template_thumbnails.rs");
+    if example.exists() {
+        run(
+            "template thumbnails",
+            cargo()
+                .args(["run", "--locked", "-p", "gen-worker", "--example", "template_thumbnails", "--"])
+                .arg(out.join("templates")),
+        )?;
+    }
+    Ok(out)
+}
+
+/// Every file under `dir`, as paths relative to `base`.
+fn collect_files(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(base, &path, out)?;
+        } else if let Ok(rel) = path.strip_prefix(base) {
+            out.push(rel.to_path_buf());
+        }
+    }
+    Ok(())
+}
+
+/// `name-<first 10 hex digits of SHA-256>.ext`.
+fn hashed(name: &str, ext: &str, bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(bytes);
+    let hex: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    format!("{name}-{hex}.{ext}")
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)?;
+    Ok(enc.finish()?)
 }

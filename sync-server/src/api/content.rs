@@ -42,6 +42,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_creative, update_creative, delete_creative))
         .routes(routes!(restore_creative))
         .routes(routes!(creative_design))
+        .routes(routes!(creative_thumbnail))
+        .routes(routes!(recent_creatives))
 }
 
 // ---------------------------------------------------------------------- shared pieces
@@ -829,11 +831,26 @@ pub struct CreativeView {
     /// When it was deleted (trash listings only), ms since the Unix epoch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<i64>,
+    /// A picture of it, when there is one: `/api/v1/creatives/{id}/thumbnail` (the preview of
+    /// the generation sample it was opened from; signed-in request) or `/templates/{id}.png`
+    /// (the template it was made from; a static file of the web app). `null` otherwise.
+    pub thumbnail_url: Option<String>,
+}
+
+/// The URL of a creative's thumbnail reference (see [`Creative::thumbnail`]).
+fn thumbnail_url(id: Uuid, thumbnail: Option<&str>) -> Option<String> {
+    let thumbnail = thumbnail?;
+    if thumbnail.starts_with("sample:") {
+        Some(format!("/api/v1/creatives/{id}/thumbnail"))
+    } else {
+        thumbnail.strip_prefix("template:").map(|t| format!("/templates/{t}.png"))
+    }
 }
 
 impl From<Creative> for CreativeView {
     fn from(c: Creative) -> CreativeView {
         CreativeView {
+            thumbnail_url: thumbnail_url(c.id, c.thumbnail.as_deref()),
             id: c.id,
             project_id: c.project_id,
             name: c.name,
@@ -979,8 +996,16 @@ async fn create_creative(
     .await
     .map_err(internal)??;
     let (name, width, height, doc_v2, state_vector) = built;
-    let new =
-        NewCreative { project_id: id, name: &name, width, height, created_by: principal.user_id, doc_v2, state_vector };
+    let new = NewCreative {
+        project_id: id,
+        name: &name,
+        width,
+        height,
+        created_by: principal.user_id,
+        doc_v2,
+        state_vector,
+        thumbnail: None,
+    };
     let c = state.db.create_creative(new).await?;
     Ok((StatusCode::CREATED, Json(c.into())))
 }
@@ -1125,6 +1150,95 @@ async fn creative_design(
     let (doc, _, _) = crate::relay::load_stored(&state.db, id).await.map_err(internal)?;
     let file = tokio::task::spawn_blocking(move || design_file::to_string(&doc.design())).await.map_err(internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], file).into_response())
+}
+
+/// A creative's thumbnail: the preview PNG of the generation sample it was opened from (404
+/// when it has none of its own; a template's picture is a static file, see `thumbnail_url`).
+#[utoipa::path(
+    get,
+    path = "/creatives/{id}/thumbnail",
+    tag = "creatives",
+    params(("id" = Uuid, Path, description = "The creative")),
+    responses(
+        (status = 200, content_type = "image/png", description = "The thumbnail"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+async fn creative_thumbnail(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let access = state.db.creative_access(id, principal.user_id).await?;
+    let access = live(access, |c| c.deleted_at, &principal, Action::Read)?;
+    let sha = access.item.thumbnail.as_deref().and_then(|t| t.strip_prefix("sample:")).ok_or(ApiError::NotFound)?;
+    let bytes = state.assets.get(sha).await.map_err(internal)?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=300")], bytes).into_response())
+}
+
+/// `?team_id=&limit=` on the recent creatives.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RecentQuery {
+    /// The team (default: the caller's personal team).
+    pub team_id: Option<Uuid>,
+    /// How many, 1–50 (default 12).
+    pub limit: Option<u32>,
+}
+
+/// Most recent creatives listed at once.
+pub const MAX_RECENT: u32 = 50;
+
+/// Recently changed creatives.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecentCreatives {
+    /// Most recently changed first.
+    pub items: Vec<CreativeView>,
+}
+
+/// The most recently changed creatives across every project of a team (live ones only),
+/// newest first; `updated_at` also counts the last edit made in the editor.
+#[utoipa::path(
+    get,
+    path = "/creatives",
+    tag = "creatives",
+    params(RecentQuery),
+    responses(
+        (status = 200, body = RecentCreatives),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+async fn recent_creatives(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<RecentQuery>,
+) -> Result<Json<RecentCreatives>, ApiError> {
+    let limit = query.limit.unwrap_or(12);
+    if !(1..=MAX_RECENT).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("use 1 to {MAX_RECENT}")));
+    }
+    let team = match query.team_id {
+        Some(t) => t,
+        None => {
+            let user = state.db.user_by_id(principal.user_id).await?.ok_or(ApiError::Unauthorized("no account"))?;
+            let Some(team) = user.personal_team_id.as_deref().and_then(|t| Uuid::parse_str(t).ok()) else {
+                return Ok(Json(RecentCreatives { items: Vec::new() }));
+            };
+            team
+        }
+    };
+    let role = state.db.role_in_team(team, principal.user_id).await?;
+    authorize(role, &principal.scopes, Action::Read)?;
+    let rows = state.db.recent_creatives(team, i64::from(limit)).await?;
+    Ok(Json(RecentCreatives { items: rows.into_iter().map(CreativeView::from).collect() }))
 }
 
 #[cfg(test)]

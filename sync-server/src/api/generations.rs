@@ -41,6 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(select_sample))
         .routes(routes!(get_final))
         .routes(routes!(download_final))
+        .routes(routes!(export_creative))
 }
 
 /// Longest prompt, characters.
@@ -146,10 +147,12 @@ pub struct GenerationView {
 pub struct FinalView {
     /// Its id.
     pub id: Uuid,
-    /// The generation.
-    pub generation_id: Uuid,
-    /// The sample rendered.
+    /// The generation, for a final of a sample; `null` for a creative export.
+    pub generation_id: Option<Uuid>,
+    /// The sample rendered (0 for a creative export).
     pub sample_index: i64,
+    /// The creative, for a creative export; `null` for a final of a sample.
+    pub creative_id: Option<Uuid>,
     /// `standard`, `hd` or `uhd4k`.
     pub size: String,
     /// `png`, `jpeg`, `webp`, `pdf` or `svg`.
@@ -180,8 +183,9 @@ impl From<Final> for FinalView {
         let done = f.status == "succeeded";
         FinalView {
             id: f.id,
-            generation_id: f.generation_id,
+            generation_id: f.generation_id.as_deref().and_then(|g| Uuid::parse_str(g).ok()),
             sample_index: f.sample_idx,
+            creative_id: f.creative_id.as_deref().and_then(|c| Uuid::parse_str(c).ok()),
             download_url: done.then(|| format!("/api/v1/finals/{}/download", f.id)),
             size: f.size,
             format: f.format,
@@ -688,7 +692,7 @@ async fn select_sample(
     }
     let format = body.final_render.as_ref().map(|f| f.format.to_ascii_lowercase());
     if let Some(f) = &format
-        && !["png", "jpeg", "webp", "pdf", "svg"].contains(&f.as_str())
+        && !FINAL_FORMATS.contains(&f.as_str())
     {
         return Err(ApiError::invalid("final", "format is png, jpeg, webp, pdf or svg"));
     }
@@ -721,44 +725,114 @@ async fn select_sample(
             created_by: principal.user_id,
             doc_v2,
             state_vector,
+            thumbnail: Some(format!("sample:{}", sample.preview_sha256)),
         };
         creative = Some(CreativeView::from(state.db.create_creative(new).await?));
     }
     let mut final_view = None;
     if let (Some(req), Some(format)) = (&body.final_render, format) {
-        let plan = state.db.team_plan(g.team_id, &state.plans).await?;
-        let final_id = Uuid::now_v7();
-        let via_api = principal.api_key_id.is_some();
-        let hold = state
-            .db
-            .hold_credits(g.team_id, principal.user_id, Charge::Final(req.size), final_id, via_api, &state.plans)
-            .await?;
-        let new = NewFinal {
-            id: final_id,
-            generation_id: g.id,
-            sample_idx: sample.idx,
-            user_id: principal.user_id,
-            team_id: g.team_id,
-            size: req.size.as_str(),
-            format: &format,
-            watermark: plan.watermark,
-            hold_id: hold,
-            max_attempts: i64::from(state.config.generation.max_attempts.max(1)),
-        };
-        match state.db.create_final(&new).await {
-            Ok(f) => {
-                state.queue.wake();
-                final_view = Some(FinalView::from(f));
-            }
-            Err(e) => {
-                if let Some(h) = hold {
-                    let _ = state.db.release_hold(h).await;
-                }
-                return Err(e.into());
-            }
-        }
+        let what = FinalOf { generation_id: Some(g.id), sample_idx: sample.idx, creative_id: None, design: None };
+        final_view = Some(FinalView::from(queue_final(&state, &principal, g.team_id, what, req.size, &format).await?));
     }
     Ok(Json(SelectView { creative, final_render: final_view }))
+}
+
+/// What a final renders: a generation's sample, or a creative's document.
+struct FinalOf<'a> {
+    generation_id: Option<Uuid>,
+    sample_idx: i64,
+    creative_id: Option<Uuid>,
+    design: Option<&'a str>,
+}
+
+/// The output formats of finals.
+const FINAL_FORMATS: [&str; 5] = ["png", "jpeg", "webp", "pdf", "svg"];
+
+/// Holds the credits of a final for `team` (402 when the plan does not export that size or
+/// credits are short), stores it and queues its job; the hold is released if storing fails.
+async fn queue_final(
+    state: &AppState,
+    principal: &Principal,
+    team: Uuid,
+    what: FinalOf<'_>,
+    size: FinalSize,
+    format: &str,
+) -> Result<Final, ApiError> {
+    let plan = state.db.team_plan(team, &state.plans).await?;
+    let final_id = Uuid::now_v7();
+    let via_api = principal.api_key_id.is_some();
+    let hold =
+        state.db.hold_credits(team, principal.user_id, Charge::Final(size), final_id, via_api, &state.plans).await?;
+    let new = NewFinal {
+        id: final_id,
+        generation_id: what.generation_id,
+        sample_idx: what.sample_idx,
+        creative_id: what.creative_id,
+        design: what.design,
+        user_id: principal.user_id,
+        team_id: team,
+        size: size.as_str(),
+        format,
+        watermark: plan.watermark,
+        hold_id: hold,
+        max_attempts: i64::from(state.config.generation.max_attempts.max(1)),
+    };
+    match state.db.create_final(&new).await {
+        Ok(f) => {
+            state.queue.wake();
+            Ok(f)
+        }
+        Err(e) => {
+            if let Some(h) = hold {
+                let _ = state.db.release_hold(h).await;
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Renders a creative's current document (what the editor shows now: the newest snapshot and
+/// every edit since) as a final, through the same queue, credits and workers as finals of
+/// samples: charged by size and plan (402 when the plan does not export that size or credits
+/// are short; the Free plan's mark is stamped). Answers 202; `final_ready` (or `final_failed`,
+/// with nothing charged) arrives on the events socket.
+#[utoipa::path(
+    post,
+    path = "/creatives/{id}/exports",
+    tag = "creatives",
+    params(("id" = Uuid, Path, description = "The creative")),
+    request_body = FinalRequest,
+    responses(
+        (status = 202, body = FinalView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 402, body = Problem, content_type = "application/problem+json", description = "The plan does not export that size, or credits are short"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+async fn export_creative(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<FinalRequest>,
+) -> Result<Response, ApiError> {
+    principal.require_scope(Scope::Write)?;
+    let format = body.format.to_ascii_lowercase();
+    if !FINAL_FORMATS.contains(&format.as_str()) {
+        return Err(ApiError::invalid("format", "format is png, jpeg, webp, pdf or svg"));
+    }
+    let access = state.db.creative_access(id, principal.user_id).await?;
+    let access = writer(&state, access, |c| c.deleted_at, &principal, Action::Edit)?;
+    let (doc, _, _) = crate::relay::load_stored(&state.db, id).await.map_err(internal)?;
+    let design = tokio::task::spawn_blocking(move || design_file::to_string(&doc.design())).await.map_err(internal)?;
+    let what = FinalOf { generation_id: None, sample_idx: 0, creative_id: Some(id), design: Some(&design) };
+    let f = queue_final(&state, &principal, access.team_id, what, body.size, &format).await?;
+    let location = format!("/api/v1/finals/{}", f.id);
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(FinalView::from(f))).into_response())
 }
 
 async fn own_final(state: &AppState, principal: &Principal, id: Uuid) -> Result<Final, ApiError> {

@@ -11,6 +11,7 @@ pub mod history;
 pub mod keys;
 pub mod oidc;
 pub mod teams;
+pub mod templates;
 pub mod webhooks;
 pub mod workers;
 
@@ -33,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(generations::routes())
         .merge(webhooks::routes())
         .merge(billing::routes())
+        .merge(templates::routes())
 }
 
 /// `?limit=&cursor=` on list endpoints.

@@ -144,10 +144,9 @@ async fn input_for(state: &AppState, job: &Job) -> Result<Option<JobInput>, ApiE
                 return Ok(None);
             }
             state.db.set_final_status(f.id, &["queued"], "running", None).await?;
-            let samples = state.db.samples(f.generation_id).await?;
-            let Some(sample) = samples.iter().find(|s| s.idx == f.sample_idx) else { return Ok(None) };
-            let design: serde_json::Value = serde_json::from_str(&sample.design)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored design: {e}")))?;
+            let Some(design) = state.db.final_design(&f).await? else { return Ok(None) };
+            let design: serde_json::Value =
+                serde_json::from_str(&design).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored design: {e}")))?;
             let (w, h) = (
                 design.pointer("/format/width").and_then(serde_json::Value::as_u64).unwrap_or(1080) as u32,
                 design.pointer("/format/height").and_then(serde_json::Value::as_u64).unwrap_or(1080) as u32,

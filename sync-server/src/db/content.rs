@@ -104,6 +104,9 @@ pub struct Creative {
     pub updated_at: i64,
     /// When it was put in the trash.
     pub deleted_at: Option<i64>,
+    /// Where its thumbnail comes from: `sample:<sha256>` (a generation sample's preview in the
+    /// asset store) or `template:<archetype id>`; `None` for none.
+    pub thumbnail: Option<String>,
 }
 
 /// A resource with the owning team and the caller's role there.
@@ -149,6 +152,8 @@ pub struct NewCreative<'a> {
     pub doc_v2: Vec<u8>,
     /// Its state vector (v1).
     pub state_vector: Vec<u8>,
+    /// Its thumbnail reference (see [`Creative::thumbnail`]).
+    pub thumbnail: Option<String>,
 }
 
 /// A type readable from rows of both drivers.
@@ -473,7 +478,8 @@ impl Database {
     /// Creates a creative and stores its document as the `initial` snapshot, in one transaction.
     pub async fn create_creative(&self, new: NewCreative<'_>) -> Result<Creative, DbError> {
         const CREATIVE: &str = "INSERT INTO creatives (id, project_id, name, width, height, approval_status, \
-                                created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7)";
+                                created_by, created_at, updated_at, thumbnail) \
+                                VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7, $8)";
         let now = now_ms();
         let c = Creative {
             id: Uuid::now_v7(),
@@ -486,6 +492,7 @@ impl Database {
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            thumbnail: new.thumbnail.clone(),
         };
         let (id, project) = (c.id.to_string(), new.project_id.to_string());
         write_tx!(self, |tx, sql| {
@@ -497,6 +504,7 @@ impl Database {
                 .bind(c.height)
                 .bind(&c.created_by)
                 .bind(now)
+                .bind(&c.thumbnail)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(sql(INSERT_SNAPSHOT))
@@ -517,7 +525,7 @@ impl Database {
     /// A creative in a live project and workbench with the caller's role (see the module docs).
     pub async fn creative_access(&self, id: Uuid, user: Uuid) -> Result<Option<Access<Creative>>, DbError> {
         const SQL: &str = "SELECT c.id, c.project_id, c.name, c.width, c.height, c.approval_status, c.created_by, \
-                           c.created_at, c.updated_at, c.deleted_at, w.team_id, m.role FROM creatives c \
+                           c.created_at, c.updated_at, c.deleted_at, c.thumbnail, w.team_id, m.role FROM creatives c \
                            JOIN projects p ON p.id = c.project_id AND p.deleted_at IS NULL \
                            JOIN workbenches w ON w.id = p.workbench_id AND w.deleted_at IS NULL \
                            JOIN teams t ON t.id = w.team_id AND t.deleted_at IS NULL \
@@ -537,10 +545,10 @@ impl Database {
         limit: i64,
     ) -> Result<Vec<Creative>, DbError> {
         const LIVE: &str = "SELECT id, project_id, name, width, height, approval_status, created_by, created_at, \
-                            updated_at, deleted_at FROM creatives WHERE project_id = $1 AND deleted_at IS NULL \
+                            updated_at, deleted_at, thumbnail FROM creatives WHERE project_id = $1 AND deleted_at IS NULL \
                             AND id < $2 ORDER BY id DESC LIMIT $3";
         const TRASH: &str = "SELECT id, project_id, name, width, height, approval_status, created_by, created_at, \
-                             updated_at, deleted_at FROM creatives WHERE project_id = $1 AND deleted_at >= $4 \
+                             updated_at, deleted_at, thumbnail FROM creatives WHERE project_id = $1 AND deleted_at >= $4 \
                              AND id < $2 ORDER BY id DESC LIMIT $3";
         let query = if listing == Listing::Live { LIVE } else { TRASH };
         self.page(query, project_id, before, limit, listing).await
@@ -550,7 +558,7 @@ impl Database {
     pub async fn update_creative(&self, id: Uuid, name: Option<&str>) -> Result<Option<Creative>, DbError> {
         const SQL: &str = "UPDATE creatives SET name = COALESCE($2, name), updated_at = $3 \
                            WHERE id = $1 AND deleted_at IS NULL RETURNING id, project_id, name, width, height, \
-                           approval_status, created_by, created_at, updated_at, deleted_at";
+                           approval_status, created_by, created_at, updated_at, deleted_at, thumbnail";
         let id = id.to_string();
         let now = now_ms();
         Ok(write_tx!(self, |tx, sql| sqlx::query_as::<_, Creative>(sql(SQL))
@@ -568,6 +576,21 @@ impl Database {
         const RESTORE: &str =
             "UPDATE creatives SET deleted_at = NULL, updated_at = $2 WHERE id = $1 AND deleted_at >= $3";
         self.soft_delete(DELETE, RESTORE, id, deleted).await
+    }
+
+    /// The live creatives of `team`'s live projects and workbenches, most recently changed first
+    /// (`updated_at` here also counts the relay's last logged edit), at most `limit`.
+    pub async fn recent_creatives(&self, team: Uuid, limit: i64) -> Result<Vec<Creative>, DbError> {
+        const SQL: &str = "SELECT c.id, c.project_id, c.name, c.width, c.height, c.approval_status, c.created_by, \
+                           c.created_at, CASE WHEN COALESCE((SELECT MAX(u.created_at) FROM creative_updates u \
+                           WHERE u.creative_id = c.id), 0) > c.updated_at THEN (SELECT MAX(u.created_at) \
+                           FROM creative_updates u WHERE u.creative_id = c.id) ELSE c.updated_at END AS updated_at, \
+                           c.deleted_at, c.thumbnail FROM creatives c \
+                           JOIN projects p ON p.id = c.project_id AND p.deleted_at IS NULL \
+                           JOIN workbenches w ON w.id = p.workbench_id AND w.deleted_at IS NULL \
+                           WHERE w.team_id = $1 AND c.deleted_at IS NULL ORDER BY 9 DESC, c.id DESC LIMIT $2";
+        let team = team.to_string();
+        Ok(dual!(self, |pool, sql| sqlx::query_as(sql(SQL)).bind(&team).bind(limit).fetch_all(pool).await?))
     }
 
     // ------------------------------------------------------------------ snapshots

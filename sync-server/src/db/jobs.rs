@@ -71,11 +71,12 @@ pub struct Final {
     /// UUIDv7.
     #[sqlx(try_from = "String")]
     pub id: Uuid,
-    /// The generation.
-    #[sqlx(try_from = "String")]
-    pub generation_id: Uuid,
-    /// The sample.
+    /// The generation, for a final of a sample.
+    pub generation_id: Option<String>,
+    /// The sample (0 for a creative export).
     pub sample_idx: i64,
+    /// The creative, for an export of a creative's document.
+    pub creative_id: Option<String>,
     /// Who asked.
     #[sqlx(try_from = "String")]
     pub user_id: Uuid,
@@ -163,10 +164,14 @@ pub struct NewGeneration<'a> {
 pub struct NewFinal<'a> {
     /// Id.
     pub id: Uuid,
-    /// The generation.
-    pub generation_id: Uuid,
-    /// The sample.
+    /// The generation (a final of a sample), or `None` for a creative export.
+    pub generation_id: Option<Uuid>,
+    /// The sample (0 for a creative export).
     pub sample_idx: i64,
+    /// The creative (a creative export).
+    pub creative_id: Option<Uuid>,
+    /// The design file to render, JSON (a creative export's snapshot of its document).
+    pub design: Option<&'a str>,
     /// Who asks.
     pub user_id: Uuid,
     /// The team charged.
@@ -202,8 +207,8 @@ macro_rules! generation_columns {
 }
 macro_rules! final_columns {
     () => {
-        "SELECT id, generation_id, sample_idx, user_id, team_id, size, format, watermark, status, error, output_sha256, \
-         content_type, width, height, byte_size, hold_id, created_at, completed_at FROM finals "
+        "SELECT id, generation_id, sample_idx, creative_id, user_id, team_id, size, format, watermark, status, error, \
+         output_sha256, content_type, width, height, byte_size, hold_id, created_at, completed_at FROM finals "
     };
 }
 macro_rules! job_columns {
@@ -382,12 +387,14 @@ impl Database {
     /// Stores a final and queues its job.
     pub async fn create_final(&self, new: &NewFinal<'_>) -> Result<Final, DbError> {
         const SQL: &str = "INSERT INTO finals (id, generation_id, sample_idx, user_id, team_id, size, format, \
-                           watermark, status, hold_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10)";
+                           watermark, status, hold_id, created_at, creative_id, design) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11, $12)";
         let now = now_ms();
         let f = Final {
             id: new.id,
-            generation_id: new.generation_id,
+            generation_id: new.generation_id.map(|g| g.to_string()),
             sample_idx: new.sample_idx,
+            creative_id: new.creative_id.map(|c| c.to_string()),
             user_id: new.user_id,
             team_id: new.team_id,
             size: new.size.to_owned(),
@@ -408,7 +415,7 @@ impl Database {
         write_tx!(self, |tx, sql| {
             sqlx::query(sql(SQL))
                 .bind(&id)
-                .bind(f.generation_id.to_string())
+                .bind(&f.generation_id)
                 .bind(f.sample_idx)
                 .bind(f.user_id.to_string())
                 .bind(f.team_id.to_string())
@@ -417,6 +424,8 @@ impl Database {
                 .bind(f.watermark)
                 .bind(&f.hold_id)
                 .bind(now)
+                .bind(&f.creative_id)
+                .bind(new.design)
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(sql(INSERT_JOB))
@@ -436,6 +445,22 @@ impl Database {
         const SQL: &str = concat!(final_columns!(), "WHERE id = $1");
         let id = id.to_string();
         Ok(dual!(self, |pool, sql| sqlx::query_as(sql(SQL)).bind(&id).fetch_optional(pool).await?))
+    }
+
+    /// The design file a final renders: a creative export's snapshot, or its sample's design;
+    /// `None` when neither is there (the sample or generation is gone).
+    pub async fn final_design(&self, f: &Final) -> Result<Option<String>, DbError> {
+        const SNAPSHOT: &str = "SELECT design FROM finals WHERE id = $1";
+        let id = f.id.to_string();
+        let snapshot: Option<Option<String>> =
+            dual!(self, |pool, sql| sqlx::query_scalar(sql(SNAPSHOT)).bind(&id).fetch_optional(pool).await?);
+        if let Some(Some(design)) = snapshot {
+            return Ok(Some(design));
+        }
+        let Some(generation) = f.generation_id.as_deref().and_then(|g| Uuid::parse_str(g).ok()) else {
+            return Ok(None);
+        };
+        Ok(self.samples(generation).await?.into_iter().find(|s| s.idx == f.sample_idx).map(|s| s.design))
     }
 
     /// Records a final's output and marks it succeeded; false when it already ended.

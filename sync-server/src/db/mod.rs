@@ -214,6 +214,7 @@ pub mod principals;
 pub mod relay;
 mod sessions;
 pub mod teams;
+pub mod templates;
 pub mod webhooks;
 
 pub use sessions::NewSession;
