@@ -208,11 +208,19 @@ pub fn replace(route: Route) {
 /// An in-app link: a real `<a href>` (so it opens in a new tab, and keyboard and screen readers
 /// treat it as a link) that navigates without reloading.
 #[component]
-pub fn Link(to: Route, class: Option<String>, label: Option<String>, children: Element) -> Element {
+pub fn Link(
+    to: Route,
+    class: Option<String>,
+    label: Option<String>,
+    // An element id (test hooks, in-page references).
+    id: Option<String>,
+    children: Element,
+) -> Element {
     let href = to.path();
     rsx! {
         a {
             href: "{href}",
+            id,
             class: class.unwrap_or_default(),
             "aria-label": label,
             onclick: move |e: MouseEvent| {

@@ -104,9 +104,33 @@ test("sign up, verify, generate, pick, export 4K, see it on the dashboard", asyn
   await review(page, "export-dialog");
   await page.keyboard.press("Escape");
 
+  // The template gallery: search, filter, sort, and start a creative from a template.
   await open(page, "/templates");
   await page.waitForSelector("#template-grid li.template-card");
+  const all = await page.locator("#template-grid li.template-card").count();
+  assert.ok(all >= 60, `the gallery shows the whole library (${all})`);
   await review(page, "templates");
+  await page.fill("#template-search", "quote");
+  await page.press("#template-search", "Enter");
+  await page.waitForFunction(
+    (n) => {
+      const cards = document.querySelectorAll("#template-grid li.template-card");
+      return cards.length > 0 && cards.length < n;
+    },
+    all,
+  );
+  await page.fill("#template-search", "");
+  await page.press("#template-search", "Enter");
+  await page.selectOption("#filter-industry", "food-and-drink");
+  await page.waitForFunction((n) => document.querySelectorAll("#template-grid li.template-card").length < n, all);
+  await page.click("#tab-trending");
+  await page.locator("#template-grid li.template-card .use-template").first().click();
+  await page.waitForSelector("#use-template");
+  await review(page, "use-template-dialog");
+  await page.waitForSelector("#use-project option", { state: "attached" });
+  await page.click("#use-submit");
+  await page.waitForURL(/\/creatives\//);
+  await page.waitForSelector("#export-open");
 
   await open(page, "/workbenches");
   await page.waitForSelector("#workbench-name");

@@ -43,4 +43,11 @@ test("switch the language to German", async () => {
     return (await r.json()).language;
   });
   assert.equal(language, "de-DE");
+
+  // Offline: a banner says so (in German), and goes when the connection is back.
+  await page.context().setOffline(true);
+  await page.getByText("Sie sind offline").waitFor();
+  await review(page, "offline-banner-de");
+  await page.context().setOffline(false);
+  await page.getByText("Sie sind offline").waitFor({ state: "detached" });
 });

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::api;
 use crate::components::{Empty, ErrorBox, Loading, PageHeader};
 use crate::i18n::{self, t, tf};
-use crate::route::{Link, Route, navigate};
+use crate::route::{Link, Route};
 use crate::screens::workbenches::Thumbnail;
 use crate::state;
 
@@ -27,12 +27,12 @@ pub fn Dashboard() -> Element {
         nav { class: "quick-actions", "aria-label": t("dashboard.quick_actions"),
             ul { class: "row plain-list",
                 li {
-                    IdLink { id: "quick-new", to: Route::Generate { project: None }, class: "btn primary",
+                    Link { id: "quick-new", to: Route::Generate { project: None }, class: "btn primary",
                         {t("dashboard.quick_new")}
                     }
                 }
                 li {
-                    IdLink { id: "quick-templates", to: Route::Templates, class: "btn", {t("dashboard.quick_templates")} }
+                    Link { id: "quick-templates", to: Route::Templates, class: "btn", {t("dashboard.quick_templates")} }
                 }
             }
         }
@@ -42,27 +42,6 @@ pub fn Dashboard() -> Element {
         }
         RecentCreatives {}
         TeamWorkbenches {}
-    }
-}
-
-/// An in-app link with an element id (a test hook); behaves like [`Link`].
-#[component]
-fn IdLink(id: String, to: Route, class: String, children: Element) -> Element {
-    let href = to.path();
-    rsx! {
-        a {
-            id: "{id}",
-            href: "{href}",
-            class: "{class}",
-            onclick: move |e: MouseEvent| {
-                let m = e.modifiers();
-                if !(m.ctrl() || m.meta() || m.shift()) {
-                    e.prevent_default();
-                    navigate(to.clone());
-                }
-            },
-            {children}
-        }
     }
 }
 

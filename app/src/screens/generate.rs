@@ -313,27 +313,6 @@ pub fn ProblemBox(error: Option<ApiError>) -> Element {
     }
 }
 
-/// An in-app link with an element id (test hooks).
-#[component]
-pub fn IdLink(id: String, to: Route, #[props(default)] class: Option<String>, children: Element) -> Element {
-    let href = to.path();
-    rsx! {
-        a {
-            id: "{id}",
-            href: "{href}",
-            class: class.unwrap_or_default(),
-            onclick: move |e: MouseEvent| {
-                let m = e.modifiers();
-                if !(m.ctrl() || m.meta() || m.shift()) {
-                    e.prevent_default();
-                    navigate(to.clone());
-                }
-            },
-            {children}
-        }
-    }
-}
-
 /// Follows a final render until it is ready, then offers its file (`a#{link_id}`); shows its
 /// error when it failed.
 #[component]
@@ -953,10 +932,7 @@ fn GenerationScreen(id: String) -> Element {
                                 "generate.sample_alt",
                                 &[("n", &(index + 1).to_string()), ("total", &SAMPLES.to_string())],
                             );
-                            let details = tf(
-                                "generate.sample_details",
-                                &[("template", &text(s, "template")), ("palette", &text(s, "palette"))],
-                            );
+                            let details = tf("generate.sample_details", &[("template", &layout_name(&text(s, "template")))]);
                             let preview = text(s, "preview_url");
                             rsx! {
                                 li { key: "{index}", class: "sample card",
@@ -1102,7 +1078,7 @@ fn PickDialog(generation_id: String, index: i64, width: i64, height: i64, on_clo
                     }
                     div { class: "row",
                         if let Some(c) = creative.filter(|c| !c.is_empty()) {
-                            IdLink { id: "open-creative", to: Route::Creative { id: c }, class: "btn",
+                            Link { id: "open-creative", to: Route::Creative { id: c }, class: "btn",
                                 {t("generate.open_creative")}
                             }
                         }
@@ -1169,9 +1145,25 @@ fn PickDialog(generation_id: String, index: i64, width: i64, height: i64, on_clo
     }
 }
 
+/// A template id (`sale-poster-price-tag.instagram_post`) as a name: "Sale poster price tag".
+fn layout_name(template: &str) -> String {
+    let base = template.split('.').next().unwrap_or_default().replace('-', " ");
+    let mut chars = base.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_ids_read_as_names() {
+        assert_eq!(layout_name("sale-poster-price-tag.instagram_post"), "Sale poster price tag");
+        assert_eq!(layout_name(""), "");
+    }
 
     #[test]
     fn presets_round_trip_through_their_keys() {
