@@ -20,6 +20,7 @@ pub struct Queue {
     notify: Arc<Notify>,
     embedded_token: Arc<str>,
     failures: Arc<Mutex<VecDeque<Instant>>>,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Default for Queue {
@@ -38,12 +39,29 @@ impl Queue {
             Ok(()) => bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
             Err(_) => String::new(),
         };
-        Queue { notify: Arc::new(Notify::new()), embedded_token: token.into(), failures: Arc::default() }
+        Queue {
+            notify: Arc::new(Notify::new()),
+            embedded_token: token.into(),
+            failures: Arc::default(),
+            stopping: Arc::default(),
+        }
     }
 
     /// Wakes every waiting lease call (new work, or work that became ready).
     pub fn wake(&self) {
         self.notify.notify_waiters();
+    }
+
+    /// The server is shutting down: waiting lease calls answer "no work" at once, so the
+    /// graceful shutdown does not wait out their long polls.
+    pub fn stop(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    /// Whether [`Queue::stop`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The wake-up source: create and `enable` a `notified()` future *before* looking for

@@ -104,15 +104,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
     });
+    let queue = state.queue.clone();
+    let stop_worker = embedded;
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Drain quickly: the embedded worker stops taking jobs and long-polling lease calls
+        // return now instead of at the end of their wait.
+        if let Some(stop) = stop_worker {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        queue.stop();
+    };
     axum::serve(listener, http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
     background.abort();
     sweeper.abort();
     reaper.abort();
-    if let Some(stop) = embedded {
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
     webhook_sender.abort();
     tracing::info!("stopped");
     Ok(())

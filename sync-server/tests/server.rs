@@ -129,9 +129,22 @@ fn wrong_methods_get_a_problem_with_allow() {
 fn sigterm_shuts_down_cleanly() {
     let mut server = Server::start(&[]);
     assert_eq!(server.request("GET", "/healthz").0, 200);
+    // Let the embedded worker settle into its long-polling lease call (up to 25 s): shutdown
+    // must end that call instead of waiting it out.
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let pid = server.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = server.child.wait().unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the server still runs 15 s after SIGTERM: a long poll holds the shutdown"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert!(status.success(), "{status}");
 }
 

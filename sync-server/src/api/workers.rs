@@ -111,7 +111,7 @@ async fn lease(
             }
         }
         let now = tokio::time::Instant::now();
-        if now >= deadline {
+        if now >= deadline || state.queue.is_stopping() {
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
         // Woken by new work; otherwise look again now and then for lapsed leases and backoffs.
