@@ -5,53 +5,14 @@
 //! of the right size; 4K refused on Free). Runs on SQLite and, when `TEST_DATABASE_URL` is set,
 //! on PostgreSQL.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "test code fails loudly")]
+#![expect(clippy::unwrap_used, reason = "test code fails loudly")]
 
 mod support;
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use serde_json::{Value, json};
-use support::{PgScratch, TestServer};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-struct Account {
-    token: String,
-    team: String,
-}
-
-async fn account(server: &TestServer, email: &str) -> Account {
-    let body = support::sign_up(server, email).await;
-    let token = body["tokens"]["access_token"].as_str().unwrap().to_owned();
-    let (_, me) = server.call("GET", "/me", Some(&token), None).await;
-    let team = me["personal_team_id"].as_str().unwrap_or_else(|| panic!("no personal team in {me}")).to_owned();
-    Account { token, team }
-}
-
-async fn events(server: &TestServer, who: &Account) -> Socket {
-    let url = format!("{}/api/v1/events?token={}", server.ws_base(), who.token);
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let hello = next(&mut ws, Duration::from_secs(10)).await.expect("hello");
-    assert_eq!(hello["type"], "hello");
-    ws
-}
-
-async fn next(ws: &mut Socket, wait: Duration) -> Option<Value> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let frame = tokio::time::timeout_at(deadline, ws.next()).await.ok()?;
-        match frame.expect("open").unwrap() {
-            Message::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
-            Message::Close(f) => panic!("closed: {f:?}"),
-            _ => {}
-        }
-    }
-}
+use support::{Account, PgScratch, Socket, TestServer, account, events, next};
 
 /// Notifications until one of `kind` for `id` (in `field`) arrives.
 async fn until(ws: &mut Socket, kind: &str, field: &str, id: &str) {

@@ -181,3 +181,45 @@ impl Drop for TestServer {
         let _ = self.child.wait();
     }
 }
+
+/// A client's events socket.
+pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A signed-up account: its access token and personal team.
+pub struct Account {
+    /// Access token.
+    pub token: String,
+    /// Personal team id.
+    pub team: String,
+}
+
+/// Signs up `email` and reads its personal team.
+pub async fn account(server: &TestServer, email: &str) -> Account {
+    let body = sign_up(server, email).await;
+    let token = body["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let (_, me) = server.call("GET", "/me", Some(&token), None).await;
+    let team = me["personal_team_id"].as_str().unwrap_or_else(|| panic!("no personal team in {me}")).to_owned();
+    Account { token, team }
+}
+
+/// Opens the events socket and reads its hello.
+pub async fn events(server: &TestServer, who: &Account) -> Socket {
+    let url = format!("{}/api/v1/events?token={}", server.ws_base(), who.token);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let hello = next(&mut ws, std::time::Duration::from_secs(10)).await.expect("hello");
+    assert_eq!(hello["type"], "hello");
+    ws
+}
+
+/// The next JSON event within `wait`, or `None`.
+pub async fn next(ws: &mut Socket, wait: std::time::Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, futures_util::StreamExt::next(ws)).await.ok()?;
+        match frame.expect("open").unwrap() {
+            tokio_tungstenite::tungstenite::Message::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
+            tokio_tungstenite::tungstenite::Message::Close(f) => panic!("closed: {f:?}"),
+            _ => {}
+        }
+    }
+}
