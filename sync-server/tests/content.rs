@@ -650,11 +650,26 @@ async fn uploads_above_the_cap_are_refused() {
     assert!(detail(&got).contains("2000"), "{got}");
     let (_, list) = server.call("GET", &format!("/teams/{}/assets", ana.team), Some(&ana.token), None).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    // Other routes keep the 2 MiB limit on request bodies.
-    let huge = json!({ "name": "W", "description": "x".repeat(3 << 20) });
-    let (status, got) =
-        server.call("POST", &format!("/teams/{}/workbenches", ana.team), Some(&ana.token), Some(huge)).await;
-    assert_eq!((status, problem_type(&got)), (413, "payload-too-large"), "{got}");
+    // Other routes keep the 2 MiB limit on request bodies. The server answers from the declared
+    // length and closes without reading the body, so a client still sending 3 MiB may see a
+    // broken pipe instead of the answer: declare the size, send a little, read the answer.
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/teams/{}/workbenches HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"name\": \"W\", \"description\": \"",
+        ana.team,
+        ana.token,
+        3 << 20
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    // The server closes the connection after answering; the timeout only guards a hang.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(20), tcp.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("payload-too-large"), "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
