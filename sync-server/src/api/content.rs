@@ -987,27 +987,39 @@ async fn create_creative(
     let access = state.db.project_access(id, principal.user_id).await?;
     writer(&state, access, |p| p.deleted_at, &principal, Action::Edit)?;
     let name = check_name("name", &body.name)?;
-    // Parsing, validating and encoding a large design is CPU work: keep it off the executor.
-    let built = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let design = initial_design(&name, &body)?;
-        let doc = Document::from_design(&design).map_err(|e| ApiError::invalid("design", e.to_string()))?;
+    let bad_design = |e: editor_core::DocumentError| ApiError::invalid("design", e.to_string());
+    let make = move || Ok((initial_design(&name, &body)?, name));
+    let c = store_creative(&state, id, principal.user_id, None, make, bad_design).await?;
+    Ok((StatusCode::CREATED, Json(c.into())))
+}
+
+/// Stores a new creative in `project_id` whose document is the design `make` builds, under the
+/// name `make` gives. Building, parsing and encoding a large design is CPU
+/// work, so it runs on the blocking pool. A design the document model refuses becomes `bad_design`'s error
+/// (a 422 for a user's file, a 500 for one the server made).
+pub(crate) async fn store_creative(
+    state: &AppState,
+    project_id: Uuid,
+    created_by: Uuid,
+    thumbnail: Option<String>,
+    make: impl FnOnce() -> Result<(Design, String), ApiError> + Send + 'static,
+    bad_design: fn(editor_core::DocumentError) -> ApiError,
+) -> Result<Creative, ApiError> {
+    let (name, width, height, doc_v2, state_vector) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let (design, name) = make()?;
+        let doc = Document::from_design(&design).map_err(bad_design)?;
         Ok((name, design.format.width, design.format.height, doc.encode_state_v2(), doc.state_vector_v1()))
     })
     .await
     .map_err(internal)??;
-    let (name, width, height, doc_v2, state_vector) = built;
-    let new = NewCreative {
-        project_id: id,
-        name: &name,
-        width,
-        height,
-        created_by: principal.user_id,
-        doc_v2,
-        state_vector,
-        thumbnail: None,
-    };
-    let c = state.db.create_creative(new).await?;
-    Ok((StatusCode::CREATED, Json(c.into())))
+    let new = NewCreative { project_id, name: &name, width, height, created_by, doc_v2, state_vector, thumbnail };
+    Ok(state.db.create_creative(new).await?)
+}
+
+/// A creative's current document (the stored snapshot and logged updates) as design-file text.
+pub(crate) async fn current_design_file(state: &AppState, id: Uuid) -> Result<String, ApiError> {
+    let (doc, _, _) = crate::relay::load_stored(&state.db, id).await.map_err(internal)?;
+    tokio::task::spawn_blocking(move || design_file::to_string(&doc.design())).await.map_err(internal)
 }
 
 /// A creative.
@@ -1147,8 +1159,7 @@ async fn creative_design(
 ) -> Result<Response, ApiError> {
     let access = state.db.creative_access(id, principal.user_id).await?;
     live(access, |c| c.deleted_at, &principal, Action::Read)?;
-    let (doc, _, _) = crate::relay::load_stored(&state.db, id).await.map_err(internal)?;
-    let file = tokio::task::spawn_blocking(move || design_file::to_string(&doc.design())).await.map_err(internal)?;
+    let file = current_design_file(&state, id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], file).into_response())
 }
 

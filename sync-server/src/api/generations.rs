@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use editor_core::{BrandKit, Document, Format, FormatPreset, design_file};
+use editor_core::{BrandKit, Format, FormatPreset, design_file};
 use gen_worker::copy::Tone;
 use gen_worker::protocol::{LogoRef, SampleRequest};
 use serde::{Deserialize, Serialize};
@@ -18,13 +18,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::content::{CreativeView, check_name, internal, into_page, page_bound, writer};
+use super::content::{
+    CreativeView, check_name, current_design_file, internal, into_page, page_bound, store_creative, writer,
+};
 use super::{Page, PageQuery};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::authz::{Action, Scope};
 use crate::credits::{Charge, FinalSize};
-use crate::db::content::NewCreative;
 use crate::db::jobs::{Final, Generation, NewFinal, NewGeneration};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::http::Problem;
@@ -702,32 +703,14 @@ async fn select_sample(
         writer(&state, access, |p| p.deleted_at, &principal, Action::Edit)?;
         let design_text = sample.design.clone();
         let given = body.name.clone();
-        let built = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let make = move || -> Result<_, ApiError> {
             let design = design_file::parse(design_text.as_bytes()).map_err(internal)?;
-            let doc = Document::from_design(&design).map_err(internal)?;
-            Ok((
-                design.name.clone(),
-                design.format.width,
-                design.format.height,
-                doc.encode_state_v2(),
-                doc.state_vector_v1(),
-            ))
-        })
-        .await
-        .map_err(internal)??;
-        let (default_name, width, height, doc_v2, state_vector) = built;
-        let name = check_name("name", given.as_deref().unwrap_or(&default_name))?;
-        let new = NewCreative {
-            project_id: project,
-            name: &name,
-            width,
-            height,
-            created_by: principal.user_id,
-            doc_v2,
-            state_vector,
-            thumbnail: Some(format!("sample:{}", sample.preview_sha256)),
+            let name = check_name("name", given.as_deref().unwrap_or(&design.name))?;
+            Ok((design, name))
         };
-        creative = Some(CreativeView::from(state.db.create_creative(new).await?));
+        let thumbnail = Some(format!("sample:{}", sample.preview_sha256));
+        let c = store_creative(&state, project, principal.user_id, thumbnail, make, internal).await?;
+        creative = Some(CreativeView::from(c));
     }
     let mut final_view = None;
     if let (Some(req), Some(format)) = (&body.final_render, format) {
@@ -827,8 +810,7 @@ async fn export_creative(
     }
     let access = state.db.creative_access(id, principal.user_id).await?;
     let access = writer(&state, access, |c| c.deleted_at, &principal, Action::Edit)?;
-    let (doc, _, _) = crate::relay::load_stored(&state.db, id).await.map_err(internal)?;
-    let design = tokio::task::spawn_blocking(move || design_file::to_string(&doc.design())).await.map_err(internal)?;
+    let design = current_design_file(&state, id).await?;
     let what = FinalOf { generation_id: None, sample_idx: 0, creative_id: Some(id), design: Some(&design) };
     let f = queue_final(&state, &principal, access.team_id, what, body.size, &format).await?;
     let location = format!("/api/v1/finals/{}", f.id);

@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use editor_core::{Document, FormatPreset};
+use editor_core::FormatPreset;
 use gen_worker::template::{Archetype, Library, Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,11 +20,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::content::{CreativeView, check_name, internal, writer};
+use super::content::{CreativeView, check_name, internal, store_creative, writer};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::authz::{Action, Scope};
-use crate::db::content::NewCreative;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::http::Problem;
@@ -317,28 +316,14 @@ async fn use_template(
         .find(|t| t.archetype == archetype && t.preset == preset)
         .ok_or(ApiError::NotFound)?;
     let name = check_name("name", body.name.as_deref().unwrap_or(&template.name))?;
-    let design_name = name.clone();
-    let built = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let mut design = library.design(template);
-        design.name = design_name;
-        let doc = Document::from_design(&design).map_err(internal)?;
-        Ok((design.format.width, design.format.height, doc.encode_state_v2(), doc.state_vector_v1()))
-    })
-    .await
-    .map_err(internal)??;
-    let (width, height, doc_v2, state_vector) = built;
     let archetype_id = library.archetypes()[archetype].id.clone();
-    let new = NewCreative {
-        project_id: body.project_id,
-        name: &name,
-        width,
-        height,
-        created_by: principal.user_id,
-        doc_v2,
-        state_vector,
-        thumbnail: Some(format!("template:{archetype_id}")),
+    let thumbnail = Some(format!("template:{archetype_id}"));
+    let make = move || {
+        let mut design = library.design(template);
+        design.name = name.clone();
+        Ok((design, name))
     };
-    let c = state.db.create_creative(new).await?;
+    let c = store_creative(&state, body.project_id, principal.user_id, thumbnail, make, internal).await?;
     state.db.record_template_use(&archetype_id, principal.user_id, c.id).await?;
     let location = format!("/api/v1/creatives/{}", c.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(CreativeView::from(c))).into_response())
