@@ -192,3 +192,45 @@ pub fn Modal(
         }
     }
 }
+
+/// A row's "delete" button: sends `DELETE path`, shows `busy_label` (and is disabled) while it
+/// runs, then calls `on_done`, or `on_error` with the failure (`None` as it starts, to clear an
+/// earlier one).
+#[component]
+pub fn DeleteButton(
+    // The API path to delete.
+    path: String,
+    // Visible text.
+    label: String,
+    // Visible text while the request runs.
+    busy_label: String,
+    // The accessible name (it must contain the visible text).
+    aria_label: String,
+    // After the server deleted it.
+    on_done: EventHandler<()>,
+    // `None` as a request starts, then the error if it fails.
+    on_error: EventHandler<Option<ApiError>>,
+) -> Element {
+    let mut busy = use_signal(|| false);
+    rsx! {
+        button {
+            class: "btn small danger",
+            r#type: "button",
+            disabled: busy(),
+            "aria-label": "{aria_label}",
+            onclick: move |_| {
+                let path = path.clone();
+                busy.set(true);
+                on_error.call(None);
+                spawn(async move {
+                    match crate::api::delete(&path).await {
+                        Ok(()) => on_done.call(()),
+                        Err(e) => on_error.call(Some(e)),
+                    }
+                    busy.set(false);
+                });
+            },
+            if busy() { "{busy_label}" } else { "{label}" }
+        }
+    }
+}

@@ -5,7 +5,7 @@ use dioxus::prelude::*;
 use serde_json::{Value, json};
 
 use crate::api::{self, ApiError};
-use crate::components::{Empty, ErrorBox, Field, Loading, Notice, PageHeader};
+use crate::components::{DeleteButton, Empty, ErrorBox, Field, Loading, Notice, PageHeader};
 use crate::i18n::{self, Locale, set_locale, t, tf};
 use crate::screens::auth::{browser_time_zone, field_error};
 use crate::state::{self, LOCALE, USER};
@@ -506,7 +506,6 @@ fn method_label(method: &str) -> String {
 fn Sessions() -> Element {
     let mut sessions = use_resource(|| async move { api::get::<Value>("/auth/sessions").await });
     let mut error = use_signal(|| None::<ApiError>);
-    let mut busy = use_signal(|| None::<String>);
 
     let list = match &*sessions.read() {
         None => rsx! {
@@ -536,7 +535,6 @@ fn Sessions() -> Element {
                                 let created = i18n::datetime(s["created_at"].as_i64().unwrap_or_default());
                                 let ip = s["ip"].as_str().unwrap_or_default().to_owned();
                                 let method = method_label(s["method"].as_str().unwrap_or_default());
-                                let working = busy().as_deref() == Some(id.as_str());
                                 rsx! {
                                     li { key: "{id}", class: "session card",
                                         div { class: "spread",
@@ -555,24 +553,13 @@ fn Sessions() -> Element {
                                                     {t("account.sign_out_here")}
                                                 }
                                             } else {
-                                                button {
-                                                    class: "btn small danger",
-                                                    r#type: "button",
-                                                    disabled: working,
-                                                    "aria-label": tf("account.sign_out_device", &[("device", &device)]),
-                                                    onclick: move |_| {
-                                                        let id = id.clone();
-                                                        busy.set(Some(id.clone()));
-                                                        error.set(None);
-                                                        spawn(async move {
-                                                            match api::delete(&format!("/auth/sessions/{id}")).await {
-                                                                Ok(()) => sessions.restart(),
-                                                                Err(e) => error.set(Some(e)),
-                                                            }
-                                                            busy.set(None);
-                                                        });
-                                                    },
-                                                    if working { {t("account.signing_out")} } else { {t("account.sign_out")} }
+                                                DeleteButton {
+                                                    path: format!("/auth/sessions/{id}"),
+                                                    label: t("account.sign_out"),
+                                                    busy_label: t("account.signing_out"),
+                                                    aria_label: tf("account.sign_out_device", &[("device", &device)]),
+                                                    on_done: move |_| sessions.restart(),
+                                                    on_error: move |e| error.set(e),
                                                 }
                                             }
                                         }
@@ -647,7 +634,6 @@ fn ApiKeys() -> Element {
     let mut error = use_signal(|| None::<ApiError>);
     let mut created = use_signal(|| None::<String>);
     let mut copied = use_signal(|| None::<bool>);
-    let mut revoking = use_signal(|| None::<String>);
 
     let create = move |e: FormEvent| {
         e.prevent_default();
@@ -718,7 +704,6 @@ fn ApiKeys() -> Element {
                                         let created_at = i18n::date(k["created_at"].as_i64().unwrap_or_default());
                                         let last_used = k["last_used_at"].as_i64().map(i18n::datetime).unwrap_or_else(|| t("account.never"));
                                         let revoked = k["revoked_at"].as_i64().map(i18n::date);
-                                        let working = revoking().as_deref() == Some(id.as_str());
                                         rsx! {
                                             tr { key: "{id}",
                                                 td { "{key_name}" }
@@ -730,24 +715,13 @@ fn ApiKeys() -> Element {
                                                     if let Some(when) = revoked {
                                                         span { class: "badge muted", {tf("account.key_revoked_on", &[("date", &when)])} }
                                                     } else {
-                                                        button {
-                                                            class: "btn small danger",
-                                                            r#type: "button",
-                                                            disabled: working,
-                                                            "aria-label": tf("account.revoke_key_named", &[("name", &key_name)]),
-                                                            onclick: move |_| {
-                                                                let id = id.clone();
-                                                                revoking.set(Some(id.clone()));
-                                                                error.set(None);
-                                                                spawn(async move {
-                                                                    match api::delete(&format!("/api-keys/{id}")).await {
-                                                                        Ok(()) => keys.restart(),
-                                                                        Err(e) => error.set(Some(e)),
-                                                                    }
-                                                                    revoking.set(None);
-                                                                });
-                                                            },
-                                                            if working { {t("account.revoking")} } else { {t("account.revoke")} }
+                                                        DeleteButton {
+                                                            path: format!("/api-keys/{id}"),
+                                                            label: t("account.revoke"),
+                                                            busy_label: t("account.revoking"),
+                                                            aria_label: tf("account.revoke_key_named", &[("name", &key_name)]),
+                                                            on_done: move |_| keys.restart(),
+                                                            on_error: move |e| error.set(e),
                                                         }
                                                     }
                                                 }

@@ -4,7 +4,7 @@ use dioxus::prelude::*;
 use serde_json::{Value, json};
 
 use crate::api::{self, ApiError};
-use crate::components::{Empty, ErrorBox, Field, Loading, Notice, PageHeader};
+use crate::components::{DeleteButton, Empty, ErrorBox, Field, Loading, Notice, PageHeader};
 use crate::i18n::{self, t, tf};
 use crate::route::{self, Link, Route};
 use crate::screens::auth::field_error;
@@ -300,7 +300,6 @@ fn Invitations(team_id: String, my_role: String) -> Element {
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<ApiError>);
     let mut sent = use_signal(|| None::<String>);
-    let mut revoking = use_signal(|| None::<String>);
     let tid_invite = team_id.clone();
 
     let invite = move |e: FormEvent| {
@@ -352,7 +351,6 @@ fn Invitations(team_id: String, my_role: String) -> Element {
                                 let address = inv["email"].as_str().unwrap_or_default().to_owned();
                                 let r = role_label(inv["role"].as_str().unwrap_or_default());
                                 let expires = i18n::date(inv["expires_at"].as_i64().unwrap_or_default());
-                                let working = revoking().as_deref() == Some(id.as_str());
                                 let owner_invite = inv["role"].as_str() == Some("owner");
                                 let may_revoke = my_role == "owner" || !owner_invite;
                                 let tid = team_id.clone();
@@ -365,25 +363,13 @@ fn Invitations(team_id: String, my_role: String) -> Element {
                                             p { class: "hint", {tf("team.expires", &[("date", &expires)])} }
                                         }
                                         if may_revoke {
-                                            button {
-                                                class: "btn small danger",
-                                                r#type: "button",
-                                                disabled: working,
-                                                "aria-label": tf("team.revoke_named", &[("email", &address)]),
-                                                onclick: move |_| {
-                                                    let id = id.clone();
-                                                    let tid = tid.clone();
-                                                    revoking.set(Some(id.clone()));
-                                                    error.set(None);
-                                                    spawn(async move {
-                                                        match api::delete(&format!("/teams/{tid}/invitations/{id}")).await {
-                                                            Ok(()) => pending.restart(),
-                                                            Err(e) => error.set(Some(e)),
-                                                        }
-                                                        revoking.set(None);
-                                                    });
-                                                },
-                                                if working { {t("team.revoking")} } else { {t("team.revoke")} }
+                                            DeleteButton {
+                                                path: format!("/teams/{tid}/invitations/{id}"),
+                                                label: t("team.revoke"),
+                                                busy_label: t("team.revoking"),
+                                                aria_label: tf("team.revoke_named", &[("email", &address)]),
+                                                on_done: move |_| pending.restart(),
+                                                on_error: move |e| error.set(e),
                                             }
                                         }
                                     }
